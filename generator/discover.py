@@ -1,0 +1,73 @@
+"""Find the site's files: content per language, theme, data and static files (I/O at the edge)."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+from generator.errors import Problems
+from generator.model import SourceFile
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_SKIP = (".", "_draft", "~", "#")
+
+
+def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
+    """List (NFC POSIX path relative to `top`, path) of files below `top`, sorted; skip hidden files.
+
+    Symlinks that lead outside `root` are skipped with a warning; nothing outside is read.
+    """
+    found: list[tuple[str, Path]] = []
+    if not top.is_dir():
+        return found
+    root_real = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(top):
+        base = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            if d.startswith(_SKIP):
+                continue
+            if (base / d).is_symlink():
+                problems.add(base / d, "symbolic link to a folder not followed; copy the folder instead",
+                             warning=True)
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if name.startswith(_SKIP) or name.endswith("~"):
+                continue
+            path = base / name
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root_real) or not target.is_file():
+                    problems.add(path, "symbolic link leads outside the site; skipped", warning=True)
+                    continue
+            rel = unicodedata.normalize("NFC", path.relative_to(top).as_posix())
+            found.append((rel, path))
+    found.sort()
+    return found
+
+
+def content_files(content_dir: Path, lang: str, root: Path, problems: Problems) -> list[SourceFile]:
+    """All files of one language, with collisions of NFC-equal names reported."""
+    files = walk(content_dir / lang, root, problems)
+    seen: dict[str, Path] = {}
+    out = []
+    for rel, path in files:
+        if rel in seen:
+            problems.add(path, f"two files have the same name once Unicode-normalised: {seen[rel]} and {path}")
+            continue
+        seen[rel] = path
+        out.append(SourceFile(lang, rel, path))
+    return out
+
+
+def theme_dirs(root: Path, theme: str) -> tuple[Path, ...]:
+    """Folders to look for a theme in: the site's own, then the one installed with sitegen."""
+    candidates = [
+        root / "themes" / theme,
+        PACKAGE_DIR / "themes" / theme,  # installed from a wheel
+        PACKAGE_DIR.parent / "themes" / theme,  # a source checkout (editable install)
+    ]
+    return tuple(dict.fromkeys(p for p in candidates if p.is_dir()))

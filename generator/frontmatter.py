@@ -1,0 +1,206 @@
+"""Read a content file and split and check its YAML front matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Problems, SitegenError, error
+from generator.yamlutil import load_yaml
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_FENCE = re.compile(r"^---[ \t]*$", re.M)
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_SEGMENT_BAD = re.compile(r"[/\\\x00:]|\.\.|^\.")
+_TEMPLATE = re.compile(r"^[\w-]+$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A content file's checked front matter and its Markdown body."""
+
+    meta: dict[str, Any]
+    body: str
+    body_line: int  # the line of the file where the body starts (1-based)
+    lines: dict[str, int]  # line of each front-matter key
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (BOM and CRLF accepted) as NFC text, or raise a located error."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise error(path, f"file too large ({size / 1048576:.1f} MiB; the limit is "
+                          f"{MAX_FILE_BYTES // 1048576} MiB): split it into several pages")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise error(path, f"not valid UTF-8 at byte {exc.start}: save the file as UTF-8", line, col) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def split(text: str, path: Path | str) -> tuple[str | None, str, int]:
+    """Split `text` into (front matter or None, body, line where the body starts)."""
+    if not _FENCE.match(text):
+        return None, text, 1
+    start = text.index("\n") + 1 if "\n" in text else len(text)
+    close = _CLOSE.search(text, start)
+    if close is None:
+        raise error(path, "front matter not closed: add a line '---' after the last field", 1, 1)
+    fm = text[start:close.start()]
+    end = text.find("\n", close.end())
+    body_start = len(text) if end < 0 else end + 1
+    return fm, text[body_start:], text.count("\n", 0, body_start) + 1
+
+
+def parse(text: str, path: Path | str) -> Source:
+    """Parse and check a content file's front matter; every bad field is reported at once."""
+    fm, body, body_line = split(text, path)
+    if fm is None:
+        raise error(path, "no front matter: start the file with '---', a 'title: ...' line and '---'", 1, 1)
+    doc = load_yaml(fm, str(path), first_line=2)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise error(path, "front matter must be 'key: value' lines", 2, 1)
+    problems = Problems()
+    meta: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for key, value in data.items():
+        line, col = doc.where(key)
+        lines[str(key)] = line
+        checker = _CHECKS.get(key)
+        if checker is None:
+            meta[str(key)] = value
+            continue
+        try:
+            meta[key] = checker(value)
+        except ValueError as exc:
+            vline, vcol = doc.where(key, *getattr(exc, "index", ()))
+            problems.add(path, f"{key}: {exc}", vline if vline else line, vcol if vline else col)
+    if "title" not in meta and "title" not in lines:
+        problems.add(path, "title is required: add a line 'title: ...' to the front matter", 2, 1)
+    problems.raise_if_errors()
+    return Source(meta, body, body_line, lines)
+
+
+def _title(v: Any) -> str:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        v = str(v)
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError("must be non-empty text")
+    return v.strip()
+
+
+def _text(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError("must be text (quote it)")
+    return v.strip()
+
+
+def _slug(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = str(v)
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError("must be non-empty text")
+    if _SEGMENT_BAD.search(v) or v.strip() != v:
+        raise ValueError(f"{v!r} must be a single URL segment such as 'lich-su' (no '/', '\\', '..', ':')")
+    from generator.slugs import slugify
+
+    slug = slugify(v)
+    if not slug:
+        raise ValueError(f"{v!r} has no letters or digits to make a URL from")
+    return slug
+
+
+def _date(v: Any) -> dt.date | dt.datetime:
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.datetime.fromisoformat(v) if "T" in v or " " in v.strip() else dt.date.fromisoformat(v)
+        except ValueError:
+            pass
+    raise ValueError(f"{v!r} is not a date: write it as YYYY-MM-DD, e.g. 2019-03-08")
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError("must be true or false")
+    return v
+
+
+def _int(v: Any) -> int:
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ValueError("must be a whole number, e.g. 10")
+    return v
+
+
+def _template(v: Any) -> str:
+    if not isinstance(v, str) or not _TEMPLATE.match(v):
+        raise ValueError("must be a template name such as 'page' (letters, digits, '-', '_')")
+    return v
+
+
+def _tags(v: Any) -> tuple[str, ...]:
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list):
+        raise ValueError("must be a list of text, e.g. [đầu tư, công nghiệp]")
+    for i, tag in enumerate(v):
+        if not isinstance(tag, str) or not tag.strip():
+            exc = ValueError("must be a list of text, e.g. [đầu tư, công nghiệp]")
+            exc.index = (i,)  # type: ignore[attr-defined]
+            raise exc
+    return tuple(dict.fromkeys(t.strip() for t in v))
+
+
+def _sources(v: Any) -> tuple[dict[str, Any], ...]:
+    if not isinstance(v, list):
+        raise ValueError("must be a list; each item text or {title, publisher, year, url}")
+    out = []
+    for i, item in enumerate(v):
+        try:
+            out.append(_source(item))
+        except ValueError as exc:
+            exc.index = (i,)  # type: ignore[attr-defined]
+            raise
+    return tuple(out)
+
+
+def _source(item: Any) -> dict[str, Any]:
+    if isinstance(item, str) and item.strip():
+        return {"title": item.strip()}
+    if not isinstance(item, dict) or not isinstance(item.get("title"), str):
+        raise ValueError("each source must be text or a mapping with a title")
+    unknown = set(item) - {"title", "publisher", "year", "url", "date", "note"}
+    if unknown:
+        raise ValueError(f"unknown source field {sorted(unknown)[0]!r} (known: title, publisher, year, url, "
+                         "date, note)")
+    url = item.get("url")
+    if url is not None and (not isinstance(url, str) or not re.match(r"https?://", url)):
+        raise ValueError("a source url must start with http:// or https://")
+    return {k: item[k] for k in ("title", "publisher", "year", "date", "url", "note") if k in item}
+
+
+_CHECKS = {
+    "title": _title,
+    "slug": _slug,
+    "date": _date,
+    "updated": _date,
+    "summary": _text,
+    "draft": _bool,
+    "weight": _int,
+    "template": _template,
+    "tags": _tags,
+    "translation_key": _text,
+    "sources": _sources,
+}
+
+__all__ = ["Source", "SitegenError", "parse", "read_text", "split"]

@@ -1,0 +1,124 @@
+"""Markdown to HTML: Python-Markdown with safe defaults and links written as page URLs."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+from xml.etree.ElementTree import Element
+
+import markdown as _md
+from markdown.treeprocessors import Treeprocessor
+
+from generator.slugs import toc_slugify
+
+EXTENSIONS = ["tables", "footnotes", "toc", "attr_list", "admonition", "fenced_code"]
+_BLOCKED_SCHEME = re.compile(r"^(?:javascript|vbscript|data):", re.I)
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+_RAW_BAD_LINK = re.compile(r"""((?:href|src|action|formaction)\s*=\s*["']?)\s*(?:javascript|vbscript):""", re.I)
+
+# resolve(source_rel_path_of_target) -> URL or None when no such file
+Resolver = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A page's HTML body, its table of contents and the problems found in its links."""
+
+    html: str
+    toc: tuple[dict[str, Any], ...]
+    problems: tuple[tuple[int, str], ...]  # (line, message)
+
+
+def safe_href(url: str) -> bool:
+    """False for javascript:, vbscript: and data: URLs, however they are disguised."""
+    return not _BLOCKED_SCHEME.match(_CONTROL.sub("", unquote(url)))
+
+
+class _Links(Treeprocessor):
+    """Rewrites links to source files as URLs, drops unsafe URLs and event-handler attributes."""
+
+    def __init__(self, md: _md.Markdown, unsafe_html: bool) -> None:
+        super().__init__(md)
+        self.unsafe_html = unsafe_html
+        self.source_dir = ""
+        self.resolve: Resolver = lambda rel: None
+        self.problems: list[tuple[str, str]] = []  # (link text as written, message)
+
+    def run(self, root: Element) -> None:
+        for el in root.iter():
+            if not self.unsafe_html:
+                for name in [a for a in el.attrib if a.lower().startswith("on") or a.lower() == "style"]:
+                    del el.attrib[name]
+            for attr in ("href", "src"):
+                value = el.get(attr)
+                if value is not None:
+                    new = self._rewrite(value)
+                    if new is None:
+                        del el.attrib[attr]
+                    else:
+                        el.set(attr, new)
+
+    def _rewrite(self, url: str) -> str | None:
+        if not safe_href(url):
+            self.problems.append((url, f"unsafe link {url[:40]!r} removed (javascript:, vbscript: and data: "
+                                       "links are not allowed)"))
+            return None
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or url.startswith(("/", "#", "?")) or not parts.path:
+            return url
+        target = posixpath.normpath(posixpath.join(self.source_dir, unquote(parts.path)))
+        found = self.resolve(target)
+        if found is None:
+            self.problems.append((url, f"link to {unquote(parts.path)!r}, which does not exist "
+                                       f"(looked for content/{target})"))
+            return url
+        return found + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+class Converter:
+    """One reusable Python-Markdown converter; call `convert` for each page."""
+
+    def __init__(self, unsafe_html: bool = False) -> None:
+        self.unsafe_html = unsafe_html
+        self.md = _md.Markdown(
+            extensions=EXTENSIONS,
+            extension_configs={"toc": {"slugify": toc_slugify, "permalink": False},
+                               "footnotes": {"UNIQUE_IDS": False}},
+            output_format="html",
+        )
+        if not unsafe_html:
+            self.md.preprocessors.deregister("html_block")
+            self.md.inlinePatterns.deregister("html")
+        self.links = _Links(self.md, unsafe_html)
+        self.md.treeprocessors.register(self.links, "sitegen-links", 7)
+
+    def convert(self, text: str, source_dir: str, resolve: Resolver, first_line: int = 1) -> Rendered:
+        """Convert Markdown `text` from a file in `source_dir` (relative to the content language root)."""
+        self.md.reset()
+        self.links.source_dir = source_dir
+        self.links.resolve = resolve
+        self.links.problems = []
+        html = self.md.convert(text)
+        if self.unsafe_html:
+            html = _RAW_BAD_LINK.sub(r"\1#blocked:", html)
+        toc = tuple(_plain_toc(getattr(self.md, "toc_tokens", [])))
+        problems = tuple((_line_of(text, written, first_line), msg) for written, msg in self.links.problems)
+        return Rendered(html, toc, problems)
+
+
+def _plain_toc(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": t["id"], "name": t["name"], "level": t["level"], "children": _plain_toc(t["children"])}
+            for t in tokens]
+
+
+def _line_of(text: str, needle: str, first_line: int) -> int:
+    """The line of the file on which `needle` first appears in the body (best effort)."""
+    for probe in (f"]({needle}", needle, quote(needle, safe="/#:?=&")):
+        pos = text.find(probe)
+        if pos >= 0:
+            return first_line + text.count("\n", 0, pos)
+    return first_line

@@ -1,0 +1,262 @@
+"""Render the site model into output files: pages, section lists, tags, 404s and the root chooser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import jinja2
+from markupsafe import Markup
+
+from generator.config import Config
+from generator.errors import error
+from generator.markdown import Rendered
+from generator.model import Page, Site, Tag
+from generator.templates import get_template, render
+
+PageKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site: rendered bytes, or a source file to copy."""
+
+    path: str  # relative to the output folder, POSIX
+    data: bytes | None = None
+    source: Path | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A language-switcher or breadcrumb entry."""
+
+    title: str
+    url: str
+    code: str = ""
+    current: bool = False
+    available: bool = True
+
+
+def nearest_translation(site: Site, page: Page, lang: str) -> tuple[Page, bool]:
+    """The page in `lang`, or its nearest translated section (at worst that language's home)."""
+    found = site.translation(page, lang)
+    if found:
+        return found, True
+    section = page.section
+    while section is not None:
+        sec = site.pages.get((page.lang, section))
+        if sec is None:
+            break
+        found = site.translation(sec, lang)
+        if found:
+            return found, False
+        section = sec.section
+    return site.home(lang), False
+
+
+class Renderer:
+    """Builds each output file from the site model, the rendered Markdown and one Jinja env per language."""
+
+    def __init__(self, site: Site, bodies: dict[PageKey, Rendered], envs: dict[str, jinja2.Environment]) -> None:
+        self.site = site
+        self.config: Config = site.config
+        self.bodies = bodies
+        self.envs = envs
+        self.site_context = {code: self._site_context(code) for code in self.config.codes}
+
+    # -- shared per-language context -------------------------------------------------------------------
+    def _site_context(self, lang: str) -> dict[str, Any]:
+        cfg = self.config
+        menu = []
+        for item in cfg.menus.get(lang, ()):
+            url = self.site.pages[(lang, item.page)].url if item.page else item.url
+            menu.append({"title": item.title, "url": url})
+        return {
+            "title": cfg.title.get(lang, ""), "description": cfg.description.get(lang, ""),
+            "notice": cfg.notice.get(lang, ""), "base_url": cfg.base_url, "base_path": cfg.base_path,
+            "languages": cfg.languages, "language": cfg.language(lang), "default_language": cfg.default_language,
+            "menu": menu, "params": cfg.params, "data": self.site.data, "home": self.site.home(lang),
+            "tags": self.site.tags.get(lang, ()),
+        }
+
+    def out(self, url: str) -> str:
+        """The output file for a site URL."""
+        return url[len(self.config.base_path):] + "index.html"
+
+    def absolute(self, url: str) -> str:
+        return urljoin(self.config.base_url, url)
+
+    def switcher(self, page: Page) -> list[Link]:
+        out = []
+        for language in self.config.languages:
+            target, exact = nearest_translation(self.site, page, language.code)
+            out.append(Link(language.name, target.url, language.code, language.code == page.lang, exact))
+        return out
+
+    def alternates(self, page: Page) -> list[dict[str, str]]:
+        out = []
+        for language in self.config.languages:
+            t = self.site.translation(page, language.code)
+            if t:
+                out.append({"hreflang": language.code, "href": self.absolute(t.url)})
+        default = self.site.translation(page, self.config.default_language) or page
+        x_default = self.config.base_path if page.kind == "home" else default.url
+        out.append({"hreflang": "x-default", "href": self.absolute(x_default)})
+        return out
+
+    def breadcrumbs(self, page: Page) -> list[Link]:
+        chain = []
+        section = page.section
+        while section is not None:
+            sec = self.site.pages[(page.lang, section)]
+            chain.append(Link(sec.title, sec.url))
+            section = sec.section
+        return list(reversed(chain))
+
+    def pages(self, keys: tuple[PageKey, ...] | list[PageKey]) -> list[Page]:
+        return [self.site.pages[k] for k in keys]
+
+    def content(self, page: Page) -> Markup:
+        body = self.bodies.get(page.key)
+        return Markup(body.html) if body else Markup("")
+
+    def ref(self, lang: str, rel: str) -> Page:
+        """Templates' `ref('about/_index.md')`: the page of the current language from that source file."""
+        page = self.site.pages.get((lang, rel))
+        if page is None:
+            raise error(f"content/{lang}/{rel}", "a template refers to this file, which does not exist")
+        return page
+
+    def context(self, page: Page, **extra: Any) -> dict[str, Any]:
+        lang = page.lang
+        switcher = self.switcher(page)
+        ctx = {
+            "site": self.site_context[lang], "page": page, "lang": lang,
+            "locale": self.config.language(lang).locale,
+            "content": self.content(page), "toc": self.bodies[page.key].toc if page.key in self.bodies else (),
+            "canonical": self.absolute(page.url), "alternates": self.alternates(page),
+            "switcher": switcher, "untranslated": [s for s in switcher if not s.available],
+            "breadcrumbs": self.breadcrumbs(page),
+            "children": self.pages(self.site.children.get(page.key, ())),
+            "subsections": self.pages(self.site.subsections.get(page.key, ())),
+            "page_tags": [self._tag(lang, name) for name in page.tags],
+            "paginator": None,
+            "ref": lambda rel: self.ref(lang, rel),
+            "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ())),
+            "content_of": self.content,
+        }
+        ctx.update(extra)
+        return ctx
+
+    def _tag(self, lang: str, name: str) -> Tag:
+        from generator.slugs import slugify
+
+        slug = slugify(name) or "tag"
+        return next(t for t in self.site.tags[lang] if t.slug == slug)
+
+    # -- outputs -----------------------------------------------------------------------------------------
+    def outputs(self) -> Iterator[Output]:
+        """Every file of the site, in a fixed order."""
+        for page in self.site.pages.values():
+            yield from self.page_outputs(page)
+        for lang in self.config.codes:
+            yield from self.tag_outputs(lang)
+            yield self.not_found(lang)
+        yield self.chooser()
+        for asset in self.site.assets:
+            yield Output(asset.output, source=asset.source)
+
+    def page_outputs(self, page: Page) -> Iterator[Output]:
+        env = self.envs[page.lang]
+        names = [f"{page.template}.html"] + ([f"{page.kind}.html"] if page.kind != "page" else []) + ["page.html"]
+        template = get_template(env, names)
+        if page.kind != "section":
+            yield Output(page.output, self._render(template, self.context(page), page.path))
+            return
+        children = self.site.children.get(page.key, ())
+        size = self.config.pagination
+        chunks = [children[i:i + size] for i in range(0, len(children), size)] or [()]
+        for number, chunk in enumerate(chunks, start=1):
+            url = page.url if number == 1 else f"{page.url}page/{number}/"
+            paginator = self._paginator(page.url, number, len(chunks))
+            ctx = self.context(page, children=self.pages(chunk), paginator=paginator)
+            if number > 1:
+                ctx["canonical"] = self.absolute(url)
+            yield Output(self.out(url), self._render(template, ctx, page.path))
+
+    @staticmethod
+    def _paginator(base: str, number: int, total: int) -> dict[str, Any]:
+        def url(n: int) -> str:
+            return base if n == 1 else f"{base}page/{n}/"
+
+        return {"number": number, "total": total, "prev_url": url(number - 1) if number > 1 else None,
+                "next_url": url(number + 1) if number < total else None,
+                "pages": [{"number": n, "url": url(n), "current": n == number} for n in range(1, total + 1)]}
+
+    def tag_outputs(self, lang: str) -> Iterator[Output]:
+        env = self.envs[lang]
+        home = self.site.home(lang)
+        tags = self.site.tags.get(lang, ())
+        base = f"{self.config.base_path}{lang}/tags/"
+        index = Page(lang=lang, rel="tags/", path=Path("tags"), kind="tags", title="", url=base,
+                     section="_index.md", translation_key="sitegen:tags")
+        yield Output(self.out(base), self._render(get_template(env, ["tags.html"]),
+                                                self._list_context(index, home, tags=tags), home.path))
+        template = get_template(env, ["tag.html"])
+        for tag in tags:
+            size = self.config.pagination
+            chunks = [tag.pages[i:i + size] for i in range(0, len(tag.pages), size)]
+            for number, chunk in enumerate(chunks, start=1):
+                url = tag.url if number == 1 else f"{tag.url}page/{number}/"
+                page = Page(lang=lang, rel=f"tags/{tag.slug}", path=Path("tags"), kind="tag", title=tag.name,
+                            url=url, section="_index.md", translation_key=f"sitegen:tag:{tag.slug}")
+                ctx = self._list_context(page, home, tag=tag, children=self.pages(chunk),
+                                         paginator=self._paginator(tag.url, number, len(chunks)))
+                yield Output(self.out(url), self._render(template, ctx, home.path))
+
+    def _list_context(self, page: Page, home: Page, **extra: Any) -> dict[str, Any]:
+        """Context for generated pages (tags, 404): the switcher leads to the same list in each language."""
+        ctx = self.context(home, **extra)
+        ctx.update(page=page, content=Markup(""), toc=(), canonical=self.absolute(page.url),
+                   breadcrumbs=[Link(home.title, home.url)], children=extra.get("children", []), subsections=[])
+        tail = page.url[len(f"{self.config.base_path}{page.lang}/"):]
+        if page.kind == "tags":
+            ctx["switcher"] = [Link(s.title, f"{self.config.base_path}{s.code}/{tail}", s.code, s.current, True)
+                               for s in ctx["switcher"]]
+            ctx["alternates"] = [{"hreflang": s.code, "href": self.absolute(s.url)} for s in ctx["switcher"]]
+        else:
+            ctx["alternates"] = []
+        ctx["untranslated"] = [s for s in ctx["switcher"] if not s.available]
+        return ctx
+
+    def not_found(self, lang: str) -> Output:
+        home = self.site.home(lang)
+        page = Page(lang=lang, rel="404", path=Path("404"), kind="404", title="", url=f"{self.config.base_path}{lang}/404.html",
+                    section="_index.md", translation_key="sitegen:404")
+        ctx = self._list_context(page, home)
+        ctx["switcher"] = [Link(s.title, self.site.home(s.code).url, s.code, s.current, True)
+                           for s in ctx["switcher"]]
+        ctx["canonical"] = None
+        return Output(f"{lang}/404.html", self._render(get_template(self.envs[lang], ["404.html"]), ctx, home.path))
+
+    def chooser(self) -> Output:
+        """The root page: choose a language (by the browser's languages with JavaScript, by links without)."""
+        lang = self.config.default_language
+        home = self.site.home(lang)
+        ctx = self.context(home)
+        ctx["homes"] = [{"code": l.code, "name": l.name, "url": self.site.home(l.code).url,
+                         "title": self.config.title.get(l.code, ""), "locale": l.locale}
+                        for l in self.config.languages]
+        ctx["canonical"] = self.absolute(self.config.base_path)
+        ctx["alternates"] = ([{"hreflang": h["code"], "href": self.absolute(h["url"])} for h in ctx["homes"]]
+                             + [{"hreflang": "x-default", "href": self.absolute(self.config.base_path)}])
+        template = get_template(self.envs[lang], ["chooser.html"])
+        return Output("index.html", self._render(template, ctx, home.path))
+
+    @staticmethod
+    def _render(template: jinja2.Template, ctx: dict[str, Any], source: Path) -> bytes:
+        return render(template, ctx, source).encode("utf-8")
+

@@ -1,0 +1,256 @@
+"""Assemble and check the site model: URLs, sections, translations, tags, collisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from generator import discover
+from generator.config import Config
+from generator.errors import Problems, SitegenError, display_path
+from generator.frontmatter import parse, read_text
+from generator.model import Asset, Page, Site, SourceFile, Tag
+from generator.slugs import slugify
+from generator.yamlutil import load_yaml
+
+INDEX = "_index.md"
+BUNDLE = "index.md"
+
+
+def load_site(config: Config, drafts: bool = False, problems: Problems | None = None) -> Site:
+    """Read every source file and check the whole site; raise SitegenError listing all problems."""
+    problems = problems if problems is not None else Problems()
+    root = config.root
+    themes = discover.theme_dirs(root, config.theme)
+    if not themes:
+        problems.add(config.source_file, f"theme {config.theme!r} not found (looked in themes/{config.theme}/ "
+                                         "and in the themes shipped with sitegen)")
+        problems.raise_if_errors()
+    if not config.content_dir.is_dir():
+        problems.add(config.content_dir, "no content folder: create content/<language>/ with Markdown files")
+        problems.raise_if_errors()
+
+    pages: list[Page] = []
+    assets: list[Asset] = []
+    for lang in config.codes:
+        files = discover.content_files(config.content_dir, lang, root, problems)
+        if not files:
+            problems.add(config.content_dir / lang, f"no content for language {lang!r}", warning=True)
+        lang_pages, lang_assets = _load_language(config, lang, files, drafts, problems)
+        pages.extend(lang_pages)
+        assets.extend(lang_assets)
+    problems.raise_if_errors()
+
+    assets.extend(_static_assets(root, themes[0], problems))
+    _check_collisions(pages, assets, problems)
+    by_key = {p.key: p for p in sorted(pages, key=lambda p: (config.codes.index(p.lang), p.url, p.rel))}
+    translations = _translations(by_key, problems)
+    children, subsections = _sections(by_key)
+    tags = _tags(config, by_key)
+    _check_menus(config, by_key, problems)
+    data = _load_data(root / "data", problems)
+    problems.raise_if_errors()
+    return Site(config=config, pages=by_key, children=children, subsections=subsections,
+                translations=translations, tags=tags, assets=tuple(sorted(assets, key=lambda a: a.output)),
+                theme_dirs=themes, data=data)
+
+
+def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: bool,
+                   problems: Problems) -> tuple[list[Page], list[Asset]]:
+    parsed: dict[str, tuple[SourceFile, Any]] = {}
+    for f in files:
+        if not f.is_markdown:
+            continue
+        try:
+            parsed[f.rel] = (f, parse(read_text(f.path), f.path))
+        except SitegenError as exc:
+            problems.extend(exc)
+    # Section folders: every folder holding content, with or without an _index.md.
+    folders = {""}
+    for rel in [f.rel for f in files]:
+        parts = rel.split("/")[:-1]
+        if parts and parts[-1] and f"{'/'.join(parts)}/{BUNDLE}" in parsed and rel != f"{'/'.join(parts)}/{BUNDLE}":
+            parts = parts[:-1]  # a file in a page bundle belongs to the page, not a section
+        for i in range(len(parts) + 1):
+            folders.add("/".join(parts[:i]))
+    bundles = {posixpath.dirname(rel) for rel in parsed if posixpath.basename(rel) == BUNDLE}
+    folders -= bundles
+
+    def folder_url(folder: str) -> str:
+        url = f"{config.base_path}{lang}/"
+        parts = folder.split("/") if folder else []
+        for i in range(len(parts)):
+            sub = "/".join(parts[: i + 1])
+            index = parsed.get(f"{sub}/{INDEX}")
+            seg = index[1].meta.get("slug") if index else None
+            url += f"{seg or slugify(parts[i]) or 'section'}/"
+        return url
+
+    pages: list[Page] = []
+    drafted: set[str] = set()
+    for rel, (f, src) in sorted(parsed.items()):
+        meta = src.meta
+        if meta.get("draft") and not drafts:
+            drafted.add(rel)
+            continue
+        folder, name = posixpath.split(rel)
+        if name == INDEX:
+            if folder in bundles:
+                problems.add(f.path, "a folder cannot hold both index.md (a page) and _index.md (a section)")
+                continue
+            kind = "home" if folder == "" else "section"
+            url = folder_url(folder)
+            section = None if folder == "" else _parent_section(folder)
+        else:
+            if name == BUNDLE:
+                stem_source = posixpath.basename(folder) if folder else "index"
+                folder = posixpath.dirname(folder)
+            else:
+                stem_source = name[:-3]
+            slug = meta.get("slug") or slugify(stem_source) or slugify(meta.get("title", ""))
+            if not slug:
+                problems.add(f.path, "cannot make a URL from this file name or title: add 'slug: ...'",
+                             src.lines.get("title", 1), 1)
+                continue
+            kind = "page"
+            url = folder_url(folder) + f"{slug}/"
+            section = f"{folder}/{INDEX}" if folder else INDEX
+        pages.append(_make_page(f, src, lang, kind, url, section, rel, config.base_path))
+
+    for folder in sorted(folders):
+        index_rel = f"{folder}/{INDEX}" if folder else INDEX
+        if index_rel not in parsed or index_rel in drafted:
+            title = config.title.get(lang, "") if folder == "" else folder.rsplit("/", 1)[-1].replace("-", " ")
+            kind = "home" if folder == "" else "section"
+            pages.append(Page(lang=lang, rel=index_rel, path=config.content_dir / lang / index_rel, kind=kind,
+                              title=title.strip() or lang, url=folder_url(folder),
+                              section=None if folder == "" else _parent_section(folder),
+                              translation_key=index_rel, base_path=config.base_path))
+
+    page_dirs = {posixpath.dirname(p.rel): p for p in pages if posixpath.basename(p.rel) == BUNDLE}
+    section_urls = {p.rel.rsplit("/", 1)[0] if "/" in p.rel else "": p.url for p in pages if p.kind != "page"}
+    assets = []
+    for f in files:
+        if f.is_markdown:
+            continue
+        folder, name = posixpath.split(f.rel)
+        owner = page_dirs.get(folder)
+        base = owner.url if owner else section_urls.get(folder, folder_url(folder))
+        assets.append(Asset(f.path, base[len(config.base_path):] + name))
+    return pages, assets
+
+
+def _parent_section(folder: str) -> str:
+    parent = posixpath.dirname(folder)
+    return f"{parent}/{INDEX}" if parent else INDEX
+
+
+def _make_page(f: SourceFile, src: Any, lang: str, kind: str, url: str, section: str | None, rel: str,
+               base_path: str) -> Page:
+    meta = src.meta
+    date = meta.get("date")
+    updated = meta.get("updated")
+    return Page(
+        lang=lang, rel=rel, path=f.path, kind=kind, title=meta["title"], url=url, section=section,
+        translation_key=meta.get("translation_key") or rel,
+        date=date.date() if isinstance(date, dt.datetime) else date,
+        updated=updated.date() if isinstance(updated, dt.datetime) else updated,
+        summary=meta.get("summary", ""), weight=meta.get("weight", 0),
+        template=meta.get("template") or ("home" if kind == "home" else "section" if kind == "section" else "page"),
+        draft=meta.get("draft", False), tags=meta.get("tags", ()), sources=meta.get("sources", ()),
+        params=meta, body=src.body, body_line=src.body_line, base_path=base_path,
+    )
+
+
+def _static_assets(root: Path, theme: Path, problems: Problems) -> list[Asset]:
+    """Theme static files, then the site's own `static/` files, which override them."""
+    out: dict[str, Asset] = {}
+    for top in (theme / "static", root / "static"):
+        for rel, path in discover.walk(top, root if top.is_relative_to(root) else top, problems):
+            out[rel] = Asset(path, rel)
+    return list(out.values())
+
+
+def _check_collisions(pages: list[Page], assets: list[Asset], problems: Problems) -> None:
+    """Two sources for one output file (also differing only by case or Unicode form) are an error."""
+    owners: dict[str, list[str]] = defaultdict(list)
+    for p in pages:
+        owners[p.output.casefold()].append(display_path(p.path))
+    for a in assets:
+        owners[a.output.casefold()].append(display_path(a.source))
+    for output, sources in sorted(owners.items()):
+        if len(sources) > 1:
+            first, *rest = sorted(set(sources)) or sources
+            others = " and ".join(rest) if rest else first
+            problems.add(first, f"{others} would also be written to /{output} (the same URL); "
+                                "give one of them another slug or file name")
+
+
+def _translations(pages: dict[tuple[str, str], Page], problems: Problems) -> dict[str, dict[str, tuple[str, str]]]:
+    out: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+    for page in pages.values():
+        group = out[page.translation_key]
+        if page.lang in group:
+            other = pages[group[page.lang]]
+            problems.add(page.path, f"translation_key {page.translation_key!r} is also used by "
+                                    f"{display_path(other.path)} in the same language")
+            continue
+        group[page.lang] = page.key
+    return dict(out)
+
+
+def _sections(pages: dict[tuple[str, str], Page]) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    children: dict[tuple[str, str], list[Page]] = defaultdict(list)
+    subsections: dict[tuple[str, str], list[Page]] = defaultdict(list)
+    for page in pages.values():
+        if page.section is None:
+            continue
+        (subsections if page.kind == "section" else children)[(page.lang, page.section)].append(page)
+    return ({k: tuple(p.key for p in sorted(v, key=lambda p: p.sort_key)) for k, v in children.items()},
+            {k: tuple(p.key for p in sorted(v, key=lambda p: p.sort_key)) for k, v in subsections.items()})
+
+
+def _tags(config: Config, pages: dict[tuple[str, str], Page]) -> dict[str, tuple[Tag, ...]]:
+    out: dict[str, tuple[Tag, ...]] = {}
+    for lang in config.codes:
+        names: dict[str, str] = {}
+        members: dict[str, list[Page]] = defaultdict(list)
+        for page in pages.values():
+            if page.lang != lang:
+                continue
+            for name in page.tags:
+                slug = slugify(name) or "tag"
+                names.setdefault(slug, name)
+                members[slug].append(page)
+        out[lang] = tuple(
+            Tag(lang, names[slug], slug, f"{config.base_path}{lang}/tags/{slug}/",
+                tuple(p.key for p in sorted(members[slug], key=lambda p: p.sort_key)))
+            for slug in sorted(names, key=lambda s: (names[s].casefold(), s))
+        )
+    return out
+
+
+def _check_menus(config: Config, pages: dict[tuple[str, str], Page], problems: Problems) -> None:
+    for lang, items in config.menus.items():
+        for item in items:
+            if item.page is not None and (lang, item.page) not in pages:
+                problems.add(config.source_file, f"menu item {item.title!r} links to content/{lang}/{item.page}, "
+                                                 "which does not exist", item.line, 1)
+
+
+def _load_data(folder: Path, problems: Problems) -> dict[str, Any]:
+    """Read data/*.yaml (and .yml) files into a mapping by file stem."""
+    data: dict[str, Any] = {}
+    if not folder.is_dir():
+        return data
+    for rel, path in discover.walk(folder, folder, problems):
+        if not rel.endswith((".yaml", ".yml")) or "/" in rel:
+            continue
+        try:
+            data[rel.rsplit(".", 1)[0]] = load_yaml(read_text(path), str(display_path(path))).data
+        except SitegenError as exc:
+            problems.extend(exc)
+    return data

@@ -1,0 +1,75 @@
+"""The Jinja2 environment of one language: autoescape, StrictUndefined, gettext and Babel filters."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import jinja2
+from babel.support import NullTranslations
+from markupsafe import Markup
+
+from generator.errors import SitegenError, display_path, error
+from generator.i18n import Formatter
+from generator.markdown import safe_href
+
+
+def make_environment(site_root: Path, theme_dir: Path, locale: str, translations: NullTranslations,
+                     base_url: str) -> jinja2.Environment:
+    """An environment whose templates come from the site's templates/ first, then the theme's."""
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(str(site_root / "templates")),
+        jinja2.FileSystemLoader(str(theme_dir / "templates")),
+    ])
+    env = jinja2.Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False, cache_size=-1,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    fmt = Formatter(locale)
+    env.filters.update(
+        date=fmt.date, number=fmt.number, percent=fmt.percent, currency=fmt.currency, compact=fmt.compact,
+        absurl=lambda url: urljoin(base_url, str(url)),
+        json=_json, safe_url=lambda url: url if safe_href(str(url)) else "#",
+    )
+    return env
+
+
+def _json(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> block, safe against `</script>` and friends."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def get_template(env: jinja2.Environment, names: list[str]) -> jinja2.Template:
+    """The first of `names` that exists, or a located error."""
+    try:
+        return env.select_template(names)
+    except jinja2.TemplateSyntaxError as exc:
+        raise error(exc.filename or exc.name or "template", f"template error: {exc.message}",
+                    exc.lineno, 1) from None
+    except jinja2.TemplatesNotFound:
+        raise error(names[0], f"no template named {' or '.join(names)} in templates/ or the theme") from None
+
+
+def render(template: jinja2.Template, context: dict[str, Any], source: Path | str) -> str:
+    """Render, turning any template failure into a SitegenError that names the template line and page."""
+    try:
+        return template.render(context)
+    except SitegenError:
+        raise
+    except jinja2.TemplateSyntaxError as exc:
+        raise error(exc.filename or "template", f"template error: {exc.message}", exc.lineno, 1) from None
+    except Exception as exc:  # a template bug: report where, not a traceback
+        where, line = template.filename or template.name or "template", 0
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith((".html", ".xml", ".txt", ".js", ".json")):
+                where, line = frame.filename, frame.lineno or 0
+                break
+        raise error(where, f"{type(exc).__name__}: {exc} (while rendering {display_path(source)})",
+                    line, 1) from exc

@@ -1,0 +1,119 @@
+"""Write the site into a staging folder beside the output folder and swap it in only on success."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from generator.errors import error
+from generator.render import Output
+
+MARKER = ".sitegen"  # in every output folder we made; we replace no folder without it
+_STAGING_PREFIX = ".sitegen-staging-"
+_OLD_PREFIX = ".sitegen-old-"
+
+
+def check_output_dir(output: Path, site_root: Path, content_dir: Path) -> Path:
+    """Refuse an output folder whose replacement would destroy something that is not ours."""
+    out = output.resolve()
+    home = Path.home().resolve()
+    protected = {"/": Path("/"), "$HOME": home, "the site folder": site_root.resolve(),
+                 "the content folder": content_dir.resolve()}
+    for name, path in protected.items():
+        if out == path:
+            raise error(output, f"refusing to use {name} as the output folder; choose e.g. {site_root / 'output'}")
+    for name, path in (("the site folder", site_root.resolve()), ("the content folder", content_dir.resolve())):
+        if path.is_relative_to(out):
+            raise error(output, f"refusing to use a parent of {name} as the output folder")
+        if name == "the content folder" and out.is_relative_to(path):
+            raise error(output, "refusing to write the output inside the content folder")
+    if out.exists() and not out.is_dir():
+        raise error(output, "the output path exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise error(output, f"{output} is not empty and was not made by sitegen (no {MARKER} file); "
+                            "empty it or choose another --output")
+    return out
+
+
+def _safe_join(root: Path, rel: str) -> Path:
+    """Join a POSIX relative path to `root`, refusing anything that would leave it."""
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or "\x00" in rel or "\\" in rel or not pure.parts:
+        raise error(rel, "refusing to write outside the output folder")
+    return root.joinpath(*pure.parts)
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into an exception so the staging folder is cleaned up."""
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def remove_stale(output: Path) -> None:
+    """Remove staging folders left by a build that was killed outright."""
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    for child in parent.iterdir():
+        if child.name.startswith((_STAGING_PREFIX + output.name + "-", _OLD_PREFIX + output.name + "-")):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def write_site(outputs: Iterable[Output], output: Path) -> int:
+    """Write every output into staging, then swap it in for `output`; return the number of files."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(output)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{output.name}-", dir=output.parent))
+    count = 0
+    try:
+        with _terminate_as_exit():
+            made: set[Path] = set()
+            for item in outputs:
+                target = _safe_join(staging, item.path)
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                if item.source is not None:
+                    shutil.copyfile(item.source, target)
+                else:
+                    target.write_bytes(item.data or b"")
+                count += 1
+            (staging / MARKER).write_text("Built by sitegen. This folder is replaced on every build.\n")
+            os.chmod(staging, 0o755)
+            _swap(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return count
+
+
+def _swap(staging: Path, output: Path) -> None:
+    """Put `staging` in place of `output` with renames, so the old site stays whole until the last step."""
+    if not output.exists():
+        os.rename(staging, output)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f"{_OLD_PREFIX}{output.name}-", dir=output.parent))
+    os.rmdir(old)
+    os.rename(output, old)
+    try:
+        os.rename(staging, output)
+    except BaseException:
+        os.rename(old, output)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

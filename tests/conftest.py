@@ -1,0 +1,94 @@
+"""Shared fixtures: small sites built in tmp_path, the CLI run in-process or as a real process."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+REQUIRE_ALL = os.environ.get("SITEGEN_REQUIRE_ALL") == "1"
+
+SITE_YAML = """\
+base_url: https://example.org/
+languages:
+  - {code: vi, name: Tiếng Việt, locale: vi_VN}
+  - {code: en, name: English, locale: en_US}
+title: {vi: Trang thử, en: Test site}
+"""
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def page(title: str, body: str = "", **fields: str) -> str:
+    extra = "".join(f"{k}: {v}\n" for k, v in fields.items())
+    return f"---\ntitle: {title}\n{extra}---\n{body}\n"
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write a minimal bilingual site (plus `files`) into tmp_path/site and return its folder."""
+
+    def make(files: dict[str, str | bytes] | None = None, site_yaml: str = SITE_YAML) -> Path:
+        root = tmp_path / "site"
+        base = {
+            "site.yaml": site_yaml,
+            "content/vi/_index.md": page("Trang chủ", "Xin chào."),
+            "content/en/_index.md": page("Home", "Hello."),
+        }
+        base.update(files or {})
+        write_files(root, base)
+        return root
+
+    return make
+
+
+def run(*args: str | Path) -> Result:
+    """Run the CLI in-process."""
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def run_process(*args: str | Path, env: dict[str, str] | None = None,
+                cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m generator` as a separate process."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, timeout=600)
+
+
+def build(site: Path, *extra: str | Path) -> Result:
+    return run("build", "--site", site, *extra)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file below `folder` with the SHA-256 of its bytes."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def need(tool: str, why: str) -> None:
+    """Skip when `tool` is missing, or fail under SITEGEN_REQUIRE_ALL=1."""
+    import shutil
+
+    if shutil.which(tool) is None:
+        message = f"{tool} is not installed ({why}); .ci/run installs it"
+        if REQUIRE_ALL:
+            pytest.fail(message + " and SITEGEN_REQUIRE_ALL=1 forbids skipping")
+        pytest.skip(message)
