@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -79,15 +82,40 @@ class _Links(Treeprocessor):
         return found + (f"#{parts.fragment}" if parts.fragment else "")
 
 
+class TooSlow(Exception):
+    """Conversion of one page took longer than the converter's time limit."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt pathological input (Python-Markdown is quadratic on some of it) after `seconds`."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TooSlow()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class Converter:
     """One reusable Python-Markdown converter; call `convert` for each page."""
 
-    def __init__(self, unsafe_html: bool = False) -> None:
+    def __init__(self, unsafe_html: bool = False, time_limit: float = 20.0, backlink_title: str | None = None) -> None:
         self.unsafe_html = unsafe_html
+        self.time_limit = time_limit
         self.md = _md.Markdown(
             extensions=EXTENSIONS,
             extension_configs={"toc": {"slugify": toc_slugify, "permalink": False},
-                               "footnotes": {"UNIQUE_IDS": False}},
+                               "footnotes": {"UNIQUE_IDS": False,
+                                             "BACKLINK_TITLE": backlink_title or "↩ %d"}},
             output_format="html",
         )
         if not unsafe_html:
@@ -102,7 +130,15 @@ class Converter:
         self.links.source_dir = source_dir
         self.links.resolve = resolve
         self.links.problems = []
-        html = self.md.convert(text)
+        try:
+            with _time_limit(self.time_limit):
+                html = self.md.convert(text)
+        except TooSlow:
+            return Rendered("", (), ((first_line, f"this page took more than {self.time_limit:g} s to convert "
+                                                  "and was stopped: look for very long runs of '[' or '*'"),))
+        except RecursionError:
+            return Rendered("", (), ((first_line, "this page nests too deeply to convert (lists or quotes "
+                                                  "hundreds of levels deep)"),))
         if self.unsafe_html:
             html = _RAW_BAD_LINK.sub(r"\1#blocked:", html)
         toc = tuple(_plain_toc(getattr(self.md, "toc_tokens", [])))
