@@ -176,7 +176,7 @@ def _sources(v: Any) -> tuple[dict[str, Any], ...]:
 
 def _source(item: Any) -> dict[str, Any]:
     if isinstance(item, str) and item.strip():
-        return {"title": item.strip()}
+        item = {"title": item.strip()}
     if not isinstance(item, dict) or not isinstance(item.get("title"), str):
         raise ValueError("each source must be text or a mapping with a title")
     unknown = set(item) - {"title", "publisher", "year", "url", "date", "note"}
@@ -186,7 +186,7 @@ def _source(item: Any) -> dict[str, Any]:
     url = item.get("url")
     if url is not None and (not isinstance(url, str) or not re.match(r"https?://", url)):
         raise ValueError("a source url must start with http:// or https://")
-    return {k: item[k] for k in ("title", "publisher", "year", "date", "url", "note") if k in item}
+    return {k: item.get(k) for k in ("title", "publisher", "year", "date", "url", "note")}
 
 
 _CHECKS = {

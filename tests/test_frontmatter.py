@@ -21,7 +21,9 @@ def test_fields_are_checked_and_typed():
                 "  - {title: Report, year: 2023, url: 'https://x.org'}\ncustom: {k: v}\n---\n", "x.md")
     assert src.meta["date"] == dt.date(2019, 3, 8)
     assert src.meta["tags"] == ("a", "b")
-    assert src.meta["sources"] == ({"title": "Plan 28"}, {"title": "Report", "year": 2023, "url": "https://x.org"})
+    first, second = src.meta["sources"]
+    assert first["title"] == "Plan 28" and first["url"] is None
+    assert (second["title"], second["year"], second["url"]) == ("Report", 2023, "https://x.org")
     assert src.meta["custom"] == {"k": "v"}
 
 
