@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 import jinja2
 from markupsafe import Markup
 
+from generator import exports
 from generator.config import Config
 from generator.errors import error
 from generator.markdown import Rendered
@@ -147,6 +148,8 @@ class Renderer:
             "ref": lambda rel: self.ref(lang, rel),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ())),
             "content_of": self.content,
+            "exports": ([{"format": f, "url": f"{page.url}data.{f}"} for f in ("csv", "json")]
+                        if isinstance(page.params.get("export"), str) and page.kind == "section" else []),
         }
         ctx.update(extra)
         return ctx
@@ -176,6 +179,7 @@ class Renderer:
         if page.kind != "section":
             yield Output(page.output, self._render(template, self.context(page), page.path))
             return
+        yield from self.export_outputs(page)
         children = self.site.children.get(page.key, ())
         size = self.config.pagination
         chunks = [children[i:i + size] for i in range(0, len(children), size)] or [()]
@@ -186,6 +190,16 @@ class Renderer:
             if number > 1:
                 ctx["canonical"] = self.absolute(url)
             yield Output(self.out(url), self._render(template, ctx, page.path))
+
+    def export_outputs(self, page: Page) -> Iterator[Output]:
+        """A section with `export: <field>` also writes its entries as data.csv and data.json."""
+        field = page.params.get("export")
+        if not isinstance(field, str):
+            return
+        records = exports.rows(self.pages(self.site.children.get(page.key, ())), field, self.config.base_url)
+        folder = page.output[: -len("index.html")]
+        yield Output(folder + "data.csv", exports.to_csv(records))
+        yield Output(folder + "data.json", exports.to_json(records, field))
 
     @staticmethod
     def _paginator(base: str, number: int, total: int) -> dict[str, Any]:

@@ -181,3 +181,23 @@ def test_digest_helper_sees_every_file(tmp_path: Path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a/b.txt").write_text("x")
     assert list(tree_digest(tmp_path)) == ["a/b.txt"]
+
+
+def test_section_export_writes_csv_and_json(make_site):
+    import csv
+    import io
+    import json
+
+    park = "park: {type: khu công nghiệp, total_area_ha: 101.89, sectors: [a, b], distances_km: {ha_noi: 110}}"
+    site = make_site({
+        "content/vi/parks/_index.md": page("Khu công nghiệp", export="park"),
+        "content/vi/parks/a.md": f"---\ntitle: KCN A\n{park}\n---\n",
+        "content/vi/parks/b.md": "---\ntitle: KCN B\npark: {total_area_ha: 50}\n---\n",
+    })
+    assert build(site).exit_code == 0
+    out = site / "output/vi/parks"
+    data = json.loads((out / "data.json").read_text())
+    assert data["items"][0]["title"] == "KCN A" and data["items"][0]["distances_km.ha_noi"] == 110
+    assert data["items"][0]["url"] == "https://example.org/vi/parks/a/"
+    table = list(csv.DictReader(io.StringIO((out / "data.csv").read_text(encoding="utf-8-sig"))))
+    assert table[0]["sectors"] == "a; b" and table[1]["total_area_ha"] == "50" and table[1]["sectors"] == ""
