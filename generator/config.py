@@ -52,6 +52,8 @@ class Config:
     pagination: int = 10
     unsafe_html: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+    feed_sections: tuple[str, ...] = ("news",)
+    feed_limit: int = 20
     source_file: str = CONFIG_FILE
 
     @property
@@ -84,6 +86,7 @@ SCHEMA: dict[str, tuple[str, bool, str]] = {
     "pagination": ("integer", False, "Pages per list page in sections and tags"),
     "markdown": ("mapping", False, "Markdown options: unsafe_html (allow raw HTML, default false)"),
     "params": ("mapping", False, "Free-form values that templates can read as site.params"),
+    "feeds": ("mapping", False, "Atom feeds per language: sections (folders, default [news]), limit (20)"),
 }
 
 
@@ -160,12 +163,31 @@ def _validate(root: Path, path: Path, doc: YamlDoc) -> Config:
         bad("params must be a mapping", "params")
         params = {}
     menus = _menus(data.get("menus", {}), codes, bad, doc)
+    feed_sections, feed_limit = ("news",), 20
+    feeds = data.get("feeds", {})
+    if not isinstance(feeds, dict):
+        bad("feeds must be a mapping such as {sections: [news], limit: 20}", "feeds")
+    else:
+        for key in feeds:
+            if key not in ("sections", "limit"):
+                bad(f"unknown feeds option {key!r} (known: sections, limit)", "feeds", key)
+        sections = feeds.get("sections", ["news"])
+        if not isinstance(sections, list) or not all(isinstance(x, str) for x in sections):
+            bad("feeds.sections must be a list of content folders such as [news]", "feeds", "sections")
+        else:
+            feed_sections = tuple(x.strip("/") for x in sections)
+        limit = feeds.get("limit", 20)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            bad("feeds.limit must be a whole number of at least 1", "feeds", "limit")
+        else:
+            feed_limit = limit
 
     problems.raise_if_errors()
     return Config(
         root=root, base_url=base_url, languages=tuple(languages), default_language=default,
         title=title, description=description, theme=theme, menus=menus, notice=notice,
-        pagination=pagination, unsafe_html=unsafe_html, params=params, source_file=str(path),
+        pagination=pagination, unsafe_html=unsafe_html, params=params, feed_sections=feed_sections,
+        feed_limit=feed_limit, source_file=str(path),
     )
 
 

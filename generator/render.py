@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,8 @@ from urllib.parse import urljoin
 import jinja2
 from markupsafe import Markup
 
-from generator import exports
+
+from generator import exports, feeds, hosting, seo
 from generator.config import Config
 from generator.errors import error
 from generator.markdown import Rendered
@@ -66,6 +68,7 @@ class Renderer:
         self.config: Config = site.config
         self.bodies = bodies
         self.envs = envs
+        self.fingerprinted = fingerprints(site)
         self.site_context = {code: self._site_context(code) for code in self.config.codes}
 
     # -- shared per-language context -------------------------------------------------------------------
@@ -81,7 +84,23 @@ class Renderer:
             "languages": cfg.languages, "language": cfg.language(lang), "default_language": cfg.default_language,
             "menu": menu, "params": cfg.params, "data": self.site.data, "home": self.site.home(lang),
             "tags": self.site.tags.get(lang, ()),
+            "feed_url": feeds.feed_url(self.site, lang),
+            "share_image": self.share_image(),
         }
+
+    def share_image(self) -> str | None:
+        """The absolute URL of the theme's image for link previews, if it has one."""
+        rel = "assets/img/share.png"
+        return self.absolute(self.config.base_path + rel) if any(a.output == rel for a in self.site.assets) else None
+
+    def asset(self, rel: str) -> str:
+        """Templates' `asset('assets/css/style.css')`: the URL of the fingerprinted file."""
+        rel = rel.lstrip("/")
+        if rel in self.fingerprinted:
+            return self.config.base_path + self.fingerprinted[rel]
+        if any(a.output == rel for a in self.site.assets):
+            return self.config.base_path + rel
+        raise error(rel, "a template asks for asset() of a file that is not in the theme's or site's static/")
 
     def out(self, url: str) -> str:
         """The output file for a site URL."""
@@ -146,6 +165,8 @@ class Renderer:
             "page_tags": [self._tag(lang, name) for name in page.tags],
             "paginator": None,
             "ref": lambda rel: self.ref(lang, rel),
+            "asset": self.asset,
+            "jsonld": seo.structured_data(self.site, page, self.absolute(page.url), self.share_image()),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ())),
             "content_of": self.content,
             "exports": ([{"format": f, "url": f"{page.url}data.{f}"} for f in ("csv", "json")]
@@ -169,8 +190,15 @@ class Renderer:
             yield from self.tag_outputs(lang)
             yield self.not_found(lang)
         yield self.chooser()
+        for lang in self.config.codes:
+            bodies = {p.key: self.bodies[p.key].html for p in feeds.feed_pages(self.site, lang) if p.key in self.bodies}
+            yield Output(f"{lang}/feed.xml", feeds.atom(self.site, lang, bodies, self.config.base_url))
+        yield Output("sitemap.xml", seo.sitemap(self.site, []))
+        yield Output("robots.txt", seo.robots(self.site))
+        for name, data in hosting.configs(self.config, self.fingerprinted).items():
+            yield Output(name, data)
         for asset in self.site.assets:
-            yield Output(asset.output, source=asset.source)
+            yield Output(self.fingerprinted.get(asset.output, asset.output), source=asset.source)
 
     def page_outputs(self, page: Page) -> Iterator[Output]:
         env = self.envs[page.lang]
@@ -274,3 +302,19 @@ class Renderer:
     def _render(template: jinja2.Template, ctx: dict[str, Any], source: Path) -> bytes:
         return render(template, ctx, source).encode("utf-8")
 
+
+
+FINGERPRINTED = (".css", ".js")
+
+
+def fingerprints(site: Site) -> dict[str, str]:
+    """Static CSS and JS under assets/ get a content hash in their name, so they can be cached for a year."""
+    out = {}
+    content = site.config.content_dir
+    for asset in site.assets:
+        if asset.output.startswith("assets/") and asset.output.endswith(FINGERPRINTED) \
+                and not asset.source.is_relative_to(content):
+            digest = hashlib.sha256(asset.source.read_bytes()).hexdigest()[:10]
+            stem, dot, ext = asset.output.rpartition(".")
+            out[asset.output] = f"{stem}.{digest}.{ext}"
+    return out

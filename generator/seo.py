@@ -1,0 +1,102 @@
+"""Discovery: sitemap.xml with hreflang alternates, robots.txt, Open Graph and JSON-LD data."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+from xml.etree import ElementTree as ET
+
+from generator.model import Page, Site
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+
+
+def sitemap(site: Site, extra_urls: list[str]) -> bytes:
+    """Every page with `xhtml:link` alternates for each translation and x-default."""
+    base = site.config.base_url
+    ET.register_namespace("", SITEMAP_NS)
+    ET.register_namespace("xhtml", XHTML_NS)
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for page in site.pages.values():
+        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = urljoin(base, page.url)
+        modified = page.updated or page.date
+        if modified:
+            ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = modified.isoformat()
+        translations = [site.translation(page, code) for code in site.config.codes]
+        present = [t for t in translations if t is not None]
+        if len(present) > 1:
+            for t in present:
+                ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": t.lang,
+                                                          "href": urljoin(base, t.url)})
+            default = site.translation(page, site.config.default_language) or page
+            x_default = site.config.base_path if page.kind == "home" else default.url
+            ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": "x-default",
+                                                      "href": urljoin(base, x_default)})
+    for extra in extra_urls:
+        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = urljoin(base, extra)
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+
+
+def robots(site: Site) -> bytes:
+    return (f"User-agent: *\nAllow: /\n\nSitemap: {urljoin(site.config.base_url, 'sitemap.xml')}\n").encode()
+
+
+def structured_data(site: Site, page: Page, absolute_url: str, image: str | None) -> list[dict[str, Any]]:
+    """JSON-LD: the organisation everywhere, NewsArticle for dated news, Dataset for key statistics."""
+    config = site.config
+    lang = page.lang
+    home = urljoin(config.base_url, site.home(lang).url)
+    org: dict[str, Any] = {"@context": "https://schema.org", "@type": "GovernmentOrganization",
+                           "@id": config.base_url + "#organization", "name": config.title.get(lang, ""),
+                           "url": home}
+    if config.description.get(lang):
+        org["description"] = config.description[lang]
+    out = [org]
+    in_feed = any(page.rel.startswith(f"{s}/") for s in config.feed_sections)
+    if page.kind == "page" and page.date and in_feed:
+        article: dict[str, Any] = {
+            "@context": "https://schema.org", "@type": "NewsArticle", "headline": page.title[:110],
+            "datePublished": page.date.isoformat(), "dateModified": (page.updated or page.date).isoformat(),
+            "inLanguage": lang, "url": absolute_url, "mainEntityOfPage": absolute_url,
+            "publisher": {"@id": config.base_url + "#organization"},
+            "author": {"@id": config.base_url + "#organization"},
+        }
+        if page.summary:
+            article["description"] = page.summary
+        if image:
+            article["image"] = [image]
+        out.append(article)
+    stats = site.data.get("statistics")
+    if page.template == "stats" and isinstance(stats, list):
+        out.append(dataset(site, page, absolute_url, stats))
+    return out
+
+
+def dataset(site: Site, page: Page, absolute_url: str, stats: list[Any]) -> dict[str, Any]:
+    lang = page.lang
+    years = sorted({int(s["year"]) for s in stats if isinstance(s, dict) and isinstance(s.get("year"), int)})
+    names = []
+    for s in stats:
+        if isinstance(s, dict) and isinstance(s.get("label"), dict):
+            label = s["label"].get(lang)
+            if label and label not in names:
+                names.append(label)
+    sources = []
+    for s in stats:
+        if isinstance(s, dict) and isinstance(s.get("source"), dict):
+            src = s["source"].get(lang)
+            if src and src not in sources:
+                sources.append(src)
+    ds: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "Dataset", "name": page.title, "url": absolute_url,
+        "inLanguage": lang, "description": page.summary or page.title,
+        "creator": {"@id": site.config.base_url + "#organization"},
+        "variableMeasured": names, "citation": sources,
+    }
+    if years:
+        ds["temporalCoverage"] = f"{years[0]}/{years[-1]}"
+    return ds

@@ -1,0 +1,154 @@
+"""The generated hosting config under a real nginx, and the pages under its CSP in Chromium."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, need, run_process
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    need("nginx", "hosting tests serve the site with the generated config")
+    work = tmp_path_factory.mktemp("nginx")
+    out = work / "output"
+    proc = run_process("build", "--site", REPO, "--output", out)
+    assert proc.returncode == 0, proc.stderr
+    port = free_port()
+    user = "user root;" if os.geteuid() == 0 else ""
+    temp = "".join(f"  {name}_temp_path {work}/{name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = work / "nginx.conf"
+    conf.write_text(f"""{user}
+worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+{temp}  server {{
+    listen 127.0.0.1:{port};
+    server_name localhost;
+    root {out};
+    include {out}/nginx-site.conf;
+  }}
+}}
+""")
+    check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(work)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    server = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)], stderr=subprocess.PIPE)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def get(host: str, path: str, **headers: str) -> tuple[int, dict[str, str], str]:
+    conn = http.client.HTTPConnection(host, timeout=10)
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read().decode("utf-8", "replace")
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+
+
+@pytest.mark.parametrize("accept,location", [("en-US,en;q=0.9", "/en/"), ("vi", "/vi/"), ("vi-VN,vi;q=0.9", "/vi/")])
+def test_root_redirects_by_accept_language(nginx, accept, location):
+    status, headers, _ = get(nginx, "/", **{"Accept-Language": accept})
+    assert status == 302 and headers["location"] == location
+    assert "accept-language" in headers.get("vary", "").lower()
+
+
+def test_other_languages_get_the_chooser(nginx):
+    status, _, body = get(nginx, "/", **{"Accept-Language": "fr"})
+    assert status == 200 and 'href="/vi/"' in body and 'href="/en/"' in body
+
+
+@pytest.mark.parametrize("path,lang", [("/en/no-such-page/", "en"), ("/vi/khong-co/", "vi"), ("/nothing", "vi")])
+def test_unknown_paths_404_in_the_language_of_the_path(nginx, path, lang):
+    status, _, body = get(nginx, path)
+    assert status == 404 and f'<html lang="{lang}">' in body
+
+
+def test_security_and_cache_headers(nginx):
+    status, headers, body = get(nginx, "/en/")
+    assert status == 200
+    csp = headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] and headers["permissions-policy"]
+    assert headers["cache-control"] == "no-cache"
+    css = re.search(r'href="(/assets/css/style\.[0-9a-f]{10}\.css)"', body).group(1)
+    status, headers, _ = get(nginx, css)
+    assert status == 200 and "max-age=31536000" in headers["cache-control"] and "immutable" in headers["cache-control"]
+    assert headers["content-security-policy"] == csp
+
+
+def test_config_files_and_dotfiles_are_not_served(nginx):
+    for path in ("/nginx-site.conf", "/.htaccess", "/_headers", "/.sitegen"):
+        assert get(nginx, path)[0] == 404, path
+
+
+def test_every_sitemap_url_answers_200(nginx):
+    _, _, sitemap = get(nginx, "/sitemap.xml")
+    urls = re.findall(r"<loc>https://thaibinh\.example\.org(/[^<]*)</loc>", sitemap)
+    assert len(urls) > 80
+    for url in urls:
+        status, _, _ = get(nginx, url)
+        assert status == 200, url
+
+
+def test_pages_work_under_the_csp_in_chromium(nginx):
+    need("chromium", "the CSP is checked in a real browser")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        try:
+            for path in ("/vi/", "/en/", "/vi/gioi-thieu/lich-su/", "/en/about/history/"):
+                page = browser.new_page()
+                page.add_init_script("window.__cspViolations = []; document.addEventListener("
+                                     "'securitypolicyviolation', e => window.__cspViolations.push("
+                                     "e.violatedDirective + ' ' + e.blockedURI));")
+                problems: list[str] = []
+                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+                page.goto(f"http://{nginx}{path}")
+                page.wait_for_load_state("networkidle")
+                violations = page.evaluate("window.__cspViolations || []")
+                assert problems == [] and violations == [], (path, problems, violations)
+                # The stylesheet really applied (a CSP block would leave the default white-on-black skip link).
+                assert page.evaluate("getComputedStyle(document.querySelector('.skip-link')).position") == "absolute"
+                page.close()
+        finally:
+            browser.close()
