@@ -1,23 +1,34 @@
-"""The build pipeline, top to bottom: config → sources → site model → Markdown → templates → output."""
+"""The build pipeline, top to bottom: config → sources → site model → Markdown → templates → output.
+
+`build()` makes a whole site into a staging folder and swaps it in. `Builder` keeps what it learnt
+between builds so that `sitegen serve` re-renders only what an edit affects.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from generator.config import Config, load_config
+from generator import translations
+from generator.config import CONFIG_FILE, Config, load_config
 from generator.errors import Problem, Problems, SitegenError
+from generator.frontmatter import SourceCache
 from generator.i18n import load_translations
 from generator.markdown import Converter, Rendered
-from generator.model import Site
-from generator.render import Renderer
+from generator.model import Page, Site
+from generator.progress import track
+from generator.render import Output, Renderer
 from generator.site import load_site
 from generator.templates import make_environment
-from generator.writer import check_output_dir, write_site
+from generator.writer import MARKER, check_output_dir, write_site
+
+PageKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,7 @@ class BuildOptions:
     output: Path | None = None
     drafts: bool = False
     strict: bool = False
+    progress: bool = False
 
 
 @dataclass
@@ -33,46 +45,145 @@ class BuildResult:
     """What a build did, for the summary line."""
 
     output: Path
-    pages: Counter[str] = field(default_factory=Counter)
-    missing: dict[str, list[str]] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)
+    status: dict[str, translations.LanguageStatus] = field(default_factory=dict)
     files: int = 0
+    written: int = 0
+    rendered: int = 0
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    full: bool = True
 
 
 def build(options: BuildOptions) -> BuildResult:
     """Build the whole site, or raise SitegenError leaving the previous output untouched."""
-    started = time.perf_counter()
-    root = options.site.resolve()
-    config = load_config(root)
-    output = options.output if options.output is not None else root / "output"
-    output = check_output_dir(output, root, config.content_dir)
-    problems = Problems()
-
-    site = load_site(config, drafts=options.drafts, problems=problems)
-    bodies = convert_markdown(site, problems)
-    envs = environments(config, site, problems)
-    problems.raise_if_errors(strict=options.strict)
-    files = write_site(Renderer(site, bodies, envs).outputs(), output)
-
-    result = BuildResult(output=output, files=files, warnings=problems.warnings)
-    result.pages = Counter(p.lang for p in site.pages.values())
-    result.missing = missing_translations(site)
-    result.seconds = time.perf_counter() - started
-    return result
+    return Builder(options).full()
 
 
-def convert_markdown(site: Site, problems: Problems) -> dict[tuple[str, str], Rendered]:
-    """Render every page's Markdown, with links to source files written as their URLs."""
+class Builder:
+    """Builds a site, and rebuilds it after edits re-rendering only the affected pages."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.root = options.site.resolve()
+        self.cache = SourceCache()
+        self.site: Site | None = None
+        self.bodies: dict[PageKey, Rendered] = {}
+        self.digests: dict[str, str] = {}  # output path -> sha256 of what is there now
+        self.deps: dict[PageKey, set[PageKey]] = {}  # page -> the pages its output shows
+        self.output = (options.output if options.output is not None else self.root / "output").resolve()
+
+    # -- the pipeline ------------------------------------------------------------------------------------
+    def _load(self) -> tuple[Config, Site, dict[str, jinja2.Environment], Problems]:
+        config = load_config(self.root)
+        output = self.options.output if self.options.output is not None else self.root / "output"
+        self.output = check_output_dir(output, self.root, config.content_dir)
+        problems = Problems()
+        site = load_site(config, drafts=self.options.drafts, problems=problems, cache=self.cache)
+        envs = environments(config, site, problems)
+        return config, site, envs, problems
+
+    def full(self) -> BuildResult:
+        """Load, check and render everything, then swap the new output in."""
+        started = time.perf_counter()
+        config, site, envs, problems = self._load()
+        bodies = convert_markdown(site, problems, self.bodies if self.site else {}, self.site)
+        problems.raise_if_errors(strict=self.options.strict)
+        digests: dict[str, str] = {}
+        renderer = Renderer(site, bodies, envs)
+        outputs = track(_recording(renderer.outputs(), digests), renderer.count(), "Writing",
+                        self.options.progress)
+        files = write_site(outputs, self.output)
+        self.site, self.bodies, self.digests, self.deps = site, bodies, digests, renderer.deps
+        return self._result(site, problems, started, files, written=files, rendered=len(site.pages), full=True)
+
+    def update(self, changed: Iterable[Path]) -> BuildResult:
+        """Rebuild after `changed` files were edited, added or removed; same output as a clean build."""
+        changed = [Path(p).resolve() for p in changed]
+        content = (self.root / "content").resolve()
+        if self.site is None or not changed or any(not p.is_relative_to(content) or p.suffix != ".md"
+                                                  for p in changed):
+            return self.full()
+        started = time.perf_counter()
+        old = self.site
+        config, site, envs, problems = self._load()
+        if set(site.pages) != set(old.pages) or any(site.pages[k].url != old.pages[k].url
+                                                    or site.pages[k].translation_key != old.pages[k].translation_key
+                                                    for k in site.pages):
+            return self.full()  # pages came, went or moved: every switcher and list may change
+        bodies = convert_markdown(site, problems, self.bodies, old)
+        problems.raise_if_errors(strict=self.options.strict)
+        renderer = Renderer(site, bodies, envs)
+        changed_pages = {k for k, page in site.pages.items() if old.pages.get(k) != page}
+        affected = changed_pages | {k for k, reads in self.deps.items() if reads & changed_pages}
+        outputs: list[Output] = []
+        for key in sorted(affected):
+            outputs.extend(renderer.page_outputs(site.pages[key]))
+        self.deps.update(renderer.deps)
+        for lang in sorted({k[0] for k in affected}):
+            outputs.extend(renderer.tag_outputs(lang))
+        outputs.extend(o for o in renderer.outputs_of_site() if o.source is None)
+        written = self._write_changed(outputs)
+        self.site, self.bodies = site, bodies
+        return self._result(site, problems, started, len(self.digests), written=written,
+                            rendered=len(affected), full=False)
+
+    def _write_changed(self, outputs: list[Output]) -> int:
+        """Replace, one file at a time, each output whose bytes differ from what is there."""
+        written = 0
+        for item in outputs:
+            data = item.data if item.data is not None else (item.source.read_bytes() if item.source else b"")
+            digest = hashlib.sha256(data).hexdigest()
+            if self.digests.get(item.path) == digest:
+                continue
+            target = self.output / item.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.sitegen-tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+            self.digests[item.path] = digest
+            written += 1
+        return written
+
+    def _result(self, site: Site, problems: Problems, started: float, files: int, written: int, rendered: int,
+                full: bool) -> BuildResult:
+        counts: dict[str, int] = {}
+        for page in site.pages.values():
+            counts[page.lang] = counts.get(page.lang, 0) + 1
+        return BuildResult(output=self.output, pages=counts, status=translations.status(site), files=files,
+                           written=written, rendered=rendered, warnings=problems.warnings,
+                           seconds=time.perf_counter() - started, full=full)
+
+    def watched(self) -> list[Path]:
+        """What a change to should trigger a rebuild: the config, content, templates, themes, data, static."""
+        return [self.root / CONFIG_FILE] + [self.root / d for d in ("content", "templates", "themes", "data", "static")]
+
+
+def _recording(outputs: Iterable[Output], digests: dict[str, str]) -> Iterable[Output]:
+    for item in outputs:
+        data = item.data if item.data is not None else (item.source.read_bytes() if item.source else b"")
+        digests[item.path] = hashlib.sha256(data).hexdigest()
+        yield item
+    digests[MARKER] = ""
+
+
+def convert_markdown(site: Site, problems: Problems, previous: dict[PageKey, Rendered] | None = None,
+                     old: Site | None = None) -> dict[PageKey, Rendered]:
+    """Render every page's Markdown, reusing the previous result of pages whose text did not change."""
     converter = Converter(unsafe_html=site.config.unsafe_html)
     links = link_targets(site)
+    reuse = previous is not None and old is not None and link_targets(old) == links
     bodies = {}
     for page in site.pages.values():
         if not page.body and page.kind != "page":
             continue
-        folder = page.rel.rsplit("/", 1)[0] if "/" in page.rel else ""
-        rendered = converter.convert(page.body, f"{page.lang}/{folder}".rstrip("/"), links.get,
-                                     page.body_line)
+        if reuse and previous is not None and old is not None and page.key in previous \
+                and old.pages.get(page.key) is not None and old.pages[page.key].body == page.body:
+            rendered = previous[page.key]
+        else:
+            folder = page.rel.rsplit("/", 1)[0] if "/" in page.rel else ""
+            rendered = converter.convert(page.body, f"{page.lang}/{folder}".rstrip("/"), links.get,
+                                         page.body_line)
         for line, message in rendered.problems:
             problems.add(page.path, message, line, 1, warning=message.startswith("unsafe link"))
         bodies[page.key] = rendered
@@ -100,16 +211,4 @@ def environments(config: Config, site: Site, problems: Problems) -> dict[str, ji
     }
 
 
-def missing_translations(site: Site) -> dict[str, list[str]]:
-    """Per language, the source pages of other languages that have no translation in it."""
-    out: dict[str, list[str]] = {code: [] for code in site.config.codes}
-    for group in site.translations.values():
-        for code in site.config.codes:
-            if code not in group:
-                first = site.pages[next(iter(group.values()))]
-                if first.path.is_file():
-                    out[code].append(f"{first.lang}/{first.rel}")
-    return {code: sorted(v) for code, v in out.items()}
-
-
-__all__ = ["BuildOptions", "BuildResult", "SitegenError", "build"]
+__all__ = ["BuildOptions", "BuildResult", "Builder", "Page", "SitegenError", "build"]

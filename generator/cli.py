@@ -1,10 +1,13 @@
-"""The command line: `sitegen build` and friends. Thin: parsing, then one call into the pipeline."""
+"""The command line. Thin: parse options, call one function of the pipeline, print the outcome."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -12,8 +15,12 @@ from generator import __version__
 from generator.build import BuildOptions, BuildResult, build
 from generator.errors import SitegenError
 
+SITE = click.option("--site", "site", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                    show_default=True, help="The site's folder (with site.yaml and content/).")
+DEBUG = click.option("--debug", is_flag=True, help="Show a traceback with errors.")
 
-def _fail(exc: SitegenError, debug: bool) -> None:
+
+def _fail(exc: SitegenError, debug: bool) -> NoReturn:
     for problem in exc.problems:
         click.echo(str(problem), err=True)
     if debug:
@@ -28,45 +35,134 @@ def cli() -> None:
 
 
 @cli.command("build")
-@click.option("--site", "site", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The site's folder (with site.yaml and content/).")
+@SITE
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Where to write the site [default: <site>/output].")
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--debug", is_flag=True, help="Show a traceback with errors.")
+@DEBUG
 def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, debug: bool) -> None:
     """Build the site into the output folder."""
     try:
-        result = build(BuildOptions(site=site, output=output, drafts=drafts, strict=strict))
+        result = build(BuildOptions(site=site, output=output, drafts=drafts, strict=strict, progress=True))
     except SitegenError as exc:
         _fail(exc, debug)
-        return
     except OSError as exc:
         if debug:
             raise
-        click.echo(f"{getattr(exc, 'filename', '') or 'output'}: {exc.strerror or exc}", err=True)
+        click.echo(f"{exc.filename or 'output'}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     print_summary(result)
 
 
 def print_summary(result: BuildResult) -> None:
-    """The build summary: pages per language, missing translations, warnings, time."""
+    """The build summary: pages per language, missing and stale translations, warnings, time."""
     for warning in result.warnings:
         click.echo(str(warning), err=True)
     langs = ", ".join(f"{lang}: {n}" for lang, n in result.pages.items())
     click.echo(f"Built {sum(result.pages.values())} pages ({langs}), {result.files} files "
                f"into {result.output} in {result.seconds:.2f} s.")
-    for lang, missing in result.missing.items():
-        if missing:
-            click.echo(f"  {lang}: {len(missing)} page(s) without a translation: "
-                       + ", ".join(missing[:5]) + (" …" if len(missing) > 5 else ""))
+    for lang, st in result.status.items():
+        if st.missing:
+            click.echo(f"  {lang}: {len(st.missing)} page(s) without a translation: "
+                       + ", ".join(st.missing[:5]) + (" …" if len(st.missing) > 5 else ""))
+        if st.stale:
+            click.echo(f"  {lang}: {len(st.stale)} stale translation(s): "
+                       + ", ".join(st.stale[:5]) + (" …" if len(st.stale) > 5 else ""))
     if result.warnings:
         click.echo(f"  {len(result.warnings)} warning(s).")
 
 
-def main() -> None:
-    cli(prog_name="sitegen")
+@cli.command("serve")
+@SITE
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--output", type=click.Path(path_type=Path), default=None)
+@click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
+def serve_command(site: Path, host: str, port: int, output: Path | None, drafts: bool) -> None:
+    """Build, serve on http://127.0.0.1:8000 and rebuild and reload the browser on every save."""
+    from generator.serve import serve
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: serving on {host}: other machines on the network can see this preview", err=True)
+    serve(BuildOptions(site=site, output=output, drafts=drafts), host=host, port=port)
+
+
+@cli.command("new")
+@SITE
+@click.argument("path")
+def new_command(site: Path, path: str) -> None:
+    """Create <section>/<name>.md in every language, with front matter filled in."""
+    from generator.scaffold import new_page
+
+    try:
+        for created in new_page(site.resolve(), path, dt.date.today()):
+            click.echo(f"created {created}")
+    except SitegenError as exc:
+        _fail(exc, False)
+
+
+@cli.command("translations")
+@SITE
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+@click.option("--mark-done", "mark", type=click.Path(path_type=Path), default=None,
+              help="Record that this translation is up to date with its original.")
+def translations_command(site: Path, as_json: bool, mark: Path | None) -> None:
+    """Show, per language, missing and stale translations."""
+    from generator import translations
+    from generator.config import load_config
+    from generator.site import load_site
+
+    try:
+        config = load_config(site.resolve())
+        model = load_site(config)
+        if mark is not None:
+            page = next((p for p in model.pages.values() if p.path.resolve() == mark.resolve()), None)
+            source = translations.original(model, page) if page else None
+            if page is None or source is None:
+                raise _not_a_translation(mark)
+            digest = translations.mark_done(page.path, source)
+            click.echo(f"{mark}: translated_from: {digest} (content/{source.lang}/{source.rel})")
+            return
+        status = translations.status(model)
+    except SitegenError as exc:
+        _fail(exc, False)
+    if as_json:
+        click.echo(json.dumps({lang: st.as_dict() for lang, st in status.items()}, ensure_ascii=False, indent=2))
+        return
+    for lang, st in status.items():
+        click.echo(f"{lang}: {st.pages} pages, {len(st.missing)} missing, {len(st.stale)} stale, "
+                   f"{len(st.untracked)} not tracked")
+        for label, paths in (("missing", st.missing), ("stale", st.stale)):
+            for p in paths:
+                click.echo(f"  {label}: {p}")
+    if any(st.untracked for st in status.values()):
+        click.echo("Pages 'not tracked' do not say which version of the original they translate: "
+                   "run 'sitegen translations --mark-done PATH' once each is checked.")
+
+
+def _not_a_translation(path: Path) -> SitegenError:
+    from generator.errors import error
+
+    return error(path, "not a translation of a page in the default language (or not a content page)")
+
+
+@cli.command("check")
+@SITE
+@DEBUG
+def check_command(site: Path, debug: bool) -> None:
+    """Build into a temporary folder and check links, anchors, alt text, descriptions, catalogs, sources."""
+    from generator.check import check
+
+    try:
+        problems = check(site.resolve())
+    except SitegenError as exc:
+        _fail(exc, debug)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    errors = [p for p in problems if not p.warning]
+    click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s).")
+    sys.exit(1 if errors else 0)
 
 
 @cli.group("i18n")
@@ -77,16 +173,17 @@ def i18n_group() -> None:
 def _theme_and_languages(site: Path) -> tuple[Path, list[tuple[str, str]]]:
     from generator.config import load_config
     from generator.discover import theme_dirs
+    from generator.errors import error
 
     config = load_config(site.resolve())
     dirs = theme_dirs(config.root, config.theme)
     if not dirs:
-        raise SitegenError([])
+        raise error(config.source_file, f"theme {config.theme!r} not found")
     return dirs[0], [(lang.code, lang.locale) for lang in config.languages]
 
 
 @i18n_group.command("extract")
-@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@SITE
 def i18n_extract(site: Path) -> None:
     """Write the theme's messages.pot from its templates."""
     from babel.messages.pofile import write_po
@@ -97,7 +194,6 @@ def i18n_extract(site: Path) -> None:
         theme, _ = _theme_and_languages(site)
     except SitegenError as exc:
         _fail(exc, False)
-        return
     pot = theme / "locales" / f"{DOMAIN}.pot"
     pot.parent.mkdir(parents=True, exist_ok=True)
     catalog = extract(theme)
@@ -107,7 +203,7 @@ def i18n_extract(site: Path) -> None:
 
 
 @i18n_group.command("update")
-@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@SITE
 def i18n_update(site: Path) -> None:
     """Extract the strings and update every language's messages.po (new strings left untranslated)."""
     from babel.messages.pofile import read_po
@@ -118,7 +214,6 @@ def i18n_update(site: Path) -> None:
         theme, languages = _theme_and_languages(site)
     except SitegenError as exc:
         _fail(exc, False)
-        return
     for path in update_catalogs(theme, languages):
         if path.suffix == ".po":
             with path.open("rb") as fh:
@@ -127,3 +222,7 @@ def i18n_update(site: Path) -> None:
             click.echo(f"{path}: {len(catalog)} strings, {missing} untranslated")
         else:
             click.echo(f"{path}: written")
+
+
+def main() -> None:
+    cli(prog_name="sitegen")

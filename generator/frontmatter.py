@@ -29,6 +29,23 @@ class Source:
     lines: dict[str, int]  # line of each front-matter key
 
 
+class SourceCache:
+    """Parsed sources by path, reused while the file's size and times are unchanged (for rebuilds)."""
+
+    def __init__(self) -> None:
+        self._items: dict[Path, tuple[tuple[int, int, int], Source]] = {}
+
+    def load(self, path: Path) -> Source:
+        st = path.stat()
+        key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+        hit = self._items.get(path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        source = parse(read_text(path), path)
+        self._items[path] = (key, source)
+        return source
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (BOM and CRLF accepted) as NFC text, or raise a located error."""
     size = path.stat().st_size

@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 
-from generator import exports, feeds, hosting, seo
+from generator import exports, feeds, hosting, seo, translations
 from generator.config import Config
 from generator.errors import error
 from generator.markdown import Rendered
@@ -69,6 +69,10 @@ class Renderer:
         self.bodies = bodies
         self.envs = envs
         self.fingerprinted = fingerprints(site)
+        # For each page, the pages its outputs read (lists, switcher, breadcrumbs, ref()): what to
+        # re-render when one of them changes.
+        self.deps: dict[PageKey, set[PageKey]] = {}
+        self._reads: set[PageKey] = set()
         self.site_context = {code: self._site_context(code) for code in self.config.codes}
 
     # -- shared per-language context -------------------------------------------------------------------
@@ -113,6 +117,7 @@ class Renderer:
         out = []
         for language in self.config.languages:
             target, exact = nearest_translation(self.site, page, language.code)
+            self._reads.add(target.key)
             out.append(Link(language.name, target.url, language.code, language.code == page.lang, exact))
         return out
 
@@ -132,14 +137,17 @@ class Renderer:
         section = page.section
         while section is not None:
             sec = self.site.pages[(page.lang, section)]
+            self._reads.add(sec.key)
             chain.append(Link(sec.title, sec.url))
             section = sec.section
         return list(reversed(chain))
 
     def pages(self, keys: tuple[PageKey, ...] | list[PageKey]) -> list[Page]:
+        self._reads.update(keys)
         return [self.site.pages[k] for k in keys]
 
     def content(self, page: Page) -> Markup:
+        self._reads.add(page.key)
         body = self.bodies.get(page.key)
         return Markup(body.html) if body else Markup("")
 
@@ -148,10 +156,15 @@ class Renderer:
         page = self.site.pages.get((lang, rel))
         if page is None:
             raise error(f"content/{lang}/{rel}", "a template refers to this file, which does not exist")
+        self._reads.add(page.key)
         return page
 
     def context(self, page: Page, **extra: Any) -> dict[str, Any]:
         lang = page.lang
+        self._reads.update((page.key, self.site.home(lang).key))
+        original = translations.original(self.site, page)
+        if original is not None:
+            self._reads.add(original.key)
         switcher = self.switcher(page)
         ctx = {
             "site": self.site_context[lang], "page": page, "lang": lang,
@@ -166,6 +179,7 @@ class Renderer:
             "paginator": None,
             "ref": lambda rel: self.ref(lang, rel),
             "asset": self.asset,
+            "stale_original": original if translations.is_stale(self.site, page) else None,
             "jsonld": seo.structured_data(self.site, page, self.absolute(page.url), self.share_image()),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ())),
             "content_of": self.content,
@@ -182,12 +196,24 @@ class Renderer:
         return next(t for t in self.site.tags[lang] if t.slug == slug)
 
     # -- outputs -----------------------------------------------------------------------------------------
+    def count(self) -> int:
+        """About how many files `outputs` yields (for progress bars)."""
+        size = self.config.pagination
+        lists = sum(max(1, -(-len(v) // size)) for v in self.site.children.values())
+        tags = sum(1 + -(-len(t.pages) // size) for tags in self.site.tags.values() for t in tags)
+        return len(self.site.pages) + lists + tags + len(self.site.assets) + 4 * len(self.config.codes) + 8
+
     def outputs(self) -> Iterator[Output]:
         """Every file of the site, in a fixed order."""
         for page in self.site.pages.values():
             yield from self.page_outputs(page)
         for lang in self.config.codes:
             yield from self.tag_outputs(lang)
+        yield from self.outputs_of_site()
+
+    def outputs_of_site(self) -> Iterator[Output]:
+        """The files that are not pages: 404s, the chooser, feeds, sitemap, hosting configs, static files."""
+        for lang in self.config.codes:
             yield self.not_found(lang)
         yield self.chooser()
         for lang in self.config.codes:
@@ -201,6 +227,12 @@ class Renderer:
             yield Output(self.fingerprinted.get(asset.output, asset.output), source=asset.source)
 
     def page_outputs(self, page: Page) -> Iterator[Output]:
+        """The page's file (or a section's list pages and exports), recording what they read."""
+        self._reads = set()
+        yield from self._page_outputs(page)
+        self.deps[page.key] = self._reads
+
+    def _page_outputs(self, page: Page) -> Iterator[Output]:
         env = self.envs[page.lang]
         names = [f"{page.template}.html"] + ([f"{page.kind}.html"] if page.kind != "page" else []) + ["page.html"]
         template = get_template(env, names)

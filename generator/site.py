@@ -11,7 +11,7 @@ from typing import Any
 from generator import discover
 from generator.config import Config
 from generator.errors import Problems, SitegenError, display_path
-from generator.frontmatter import parse, read_text
+from generator.frontmatter import SourceCache, read_text
 from generator.model import Asset, Page, Site, SourceFile, Tag
 from generator.slugs import slugify
 from generator.yamlutil import load_yaml
@@ -20,9 +20,11 @@ INDEX = "_index.md"
 BUNDLE = "index.md"
 
 
-def load_site(config: Config, drafts: bool = False, problems: Problems | None = None) -> Site:
+def load_site(config: Config, drafts: bool = False, problems: Problems | None = None,
+              cache: SourceCache | None = None) -> Site:
     """Read every source file and check the whole site; raise SitegenError listing all problems."""
     problems = problems if problems is not None else Problems()
+    cache = cache if cache is not None else SourceCache()
     root = config.root
     themes = discover.theme_dirs(root, config.theme)
     if not themes:
@@ -39,7 +41,7 @@ def load_site(config: Config, drafts: bool = False, problems: Problems | None = 
         files = discover.content_files(config.content_dir, lang, root, problems)
         if not files:
             problems.add(config.content_dir / lang, f"no content for language {lang!r}", warning=True)
-        lang_pages, lang_assets = _load_language(config, lang, files, drafts, problems)
+        lang_pages, lang_assets = _load_language(config, lang, files, drafts, problems, cache)
         pages.extend(lang_pages)
         assets.extend(lang_assets)
     problems.raise_if_errors()
@@ -59,13 +61,13 @@ def load_site(config: Config, drafts: bool = False, problems: Problems | None = 
 
 
 def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: bool,
-                   problems: Problems) -> tuple[list[Page], list[Asset]]:
+                   problems: Problems, cache: SourceCache) -> tuple[list[Page], list[Asset]]:
     parsed: dict[str, tuple[SourceFile, Any]] = {}
     for f in files:
         if not f.is_markdown:
             continue
         try:
-            parsed[f.rel] = (f, parse(read_text(f.path), f.path))
+            parsed[f.rel] = (f, cache.load(f.path))
         except SitegenError as exc:
             problems.extend(exc)
     # Section folders: every folder holding content, with or without an _index.md.

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import jinja2
+from babel import Locale
 from babel.support import NullTranslations
 from markupsafe import Markup
 
@@ -35,6 +36,7 @@ def make_environment(site_root: Path, theme_dir: Path, locale: str, translations
         date=fmt.date, number=fmt.number, percent=fmt.percent, currency=fmt.currency, compact=fmt.compact,
         absurl=lambda url: urljoin(base_url, str(url)),
         json=_json, safe_url=lambda url: url if safe_href(str(url)) else "#",
+        language_name=lambda code: Locale.parse(str(code).replace("-", "_")).get_language_name(locale) or code,
     )
     return env
 

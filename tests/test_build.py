@@ -43,7 +43,7 @@ def test_untranslated_page_switcher_goes_to_nearest_section(make_site):
     assert 'href="/en/news/" hreflang="en"' in html
     assert "chưa có bản dịch" in html and "Trang này chưa có bản English." in html
     assert 'hreflang="en" href' not in html.split("</head>")[0].replace('hreflang="en" href="https://example.org/en/', "")
-    assert "en: 1 page(s) without a translation: vi/news/only-vi.md" in result.output
+    assert "en: 1 page(s) without a translation: content/vi/news/only-vi.md" in result.output
 
 
 def test_root_chooser_links_every_language(make_site):

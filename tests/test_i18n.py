@@ -29,4 +29,4 @@ def test_every_catalog_translates_every_theme_string():
         with open(THEME / f"locales/{lang}/LC_MESSAGES/messages.po", "rb") as fh:
             catalog = read_po(fh, locale=locale)
         translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
-        assert ids <= translated, f"{lang} lacks: {sorted(ids - translated)}"
+        assert ids <= translated, f"{lang} lacks: {sorted(ids - translated, key=str)}"

@@ -1,0 +1,159 @@
+"""`sitegen serve`: build, serve on loopback, rebuild what an edit affects, reload the browser (livereload).
+
+A failed rebuild keeps the last good site served and shows the error over every page until it is fixed.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from generator.build import BuildOptions, Builder, BuildResult
+from generator.errors import SitegenError
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+POLL_SECONDS = 0.15
+
+
+class DevServer:
+    """Holds the builder, the last build error and the WSGI app that serves the output folder."""
+
+    def __init__(self, options: BuildOptions, log: Callable[[str], None] = print) -> None:
+        self.builder = Builder(options)
+        self.log = log
+        self.error: SitegenError | None = None
+        self.lock = threading.Lock()
+        self.snapshot: dict[Path, tuple[int, int]] = {}
+        self.reload: Callable[[], None] = lambda: None
+
+    # -- building ----------------------------------------------------------------------------------------
+    def initial_build(self) -> None:
+        self.snapshot = self.scan()
+        self._run(lambda: self.builder.full(), "Built")
+
+    def _run(self, step: Callable[[], BuildResult], verb: str, what: str = "") -> None:
+        try:
+            with self.lock:
+                result = step()
+        except SitegenError as exc:
+            self.error = exc
+            for problem in exc.problems:
+                self.log(f"error: {problem}")
+            self.log("The last good site is still served; fix the file and save to rebuild.")
+            return
+        self.error = None
+        for warning in result.warnings:
+            self.log(str(warning))
+        scope = "everything" if result.full else f"{result.rendered} page(s), {result.written} file(s) changed"
+        self.log(f"{verb} {scope} in {result.seconds * 1000:.0f} ms{what}.")
+
+    def scan(self) -> dict[Path, tuple[int, int]]:
+        """Modification times and sizes of every watched file."""
+        found: dict[Path, tuple[int, int]] = {}
+        for top in self.builder.watched():
+            if top.is_file():
+                st = top.stat()
+                found[top] = (st.st_mtime_ns, st.st_size)
+                continue
+            for dirpath, dirnames, filenames in os.walk(top):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for name in filenames:
+                    if name.startswith(".") or name.endswith("~"):
+                        continue
+                    path = Path(dirpath, name)
+                    try:
+                        st = path.stat()
+                    except OSError:
+                        continue
+                    found[path] = (st.st_mtime_ns, st.st_size)
+        return found
+
+    def poll(self) -> bool:
+        """Rebuild if a watched file changed since the last look; True when the browser should reload."""
+        now = self.scan()
+        changed = {p for p in now.keys() | self.snapshot.keys() if now.get(p) != self.snapshot.get(p)}
+        self.snapshot = now
+        if not changed:
+            return False
+        names = ", ".join(sorted(str(p.relative_to(self.builder.root)) for p in changed)[:3])
+        self._run(lambda: self.builder.update(changed), "Rebuilt", f" ({names})")
+        return True
+
+    # -- serving -----------------------------------------------------------------------------------------
+    def app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Serve the output folder; refuse paths that leave it; show the build error over HTML pages."""
+        root = self.builder.output
+        raw = unquote(environ.get("PATH_INFO", "/"))
+        parts = [p for p in raw.split("/") if p]
+        if any(p in ("..", ".") or "\\" in p or "\x00" in p for p in parts):
+            return self._send(start_response, "404 Not Found", b"Not found", "text/plain")
+        target = root.joinpath(*parts) if parts else root
+        if target.is_dir():
+            if not raw.endswith("/"):
+                start_response("301 Moved Permanently", [("Location", raw + "/")])
+                return [b""]
+            target = target / "index.html"
+        status = "200 OK"
+        if not target.is_file() or not target.resolve().is_relative_to(root.resolve()):
+            lang = parts[0] if parts and (root / parts[0] / "404.html").is_file() else None
+            target = root / lang / "404.html" if lang else root / "index.html"
+            status = "404 Not Found"
+            if not target.is_file():
+                return self._send(start_response, status, b"Not found", "text/plain")
+        data = target.read_bytes()
+        ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if ctype == "text/html" and self.error is not None:
+            data = data.replace(b"</body>", overlay(self.error).encode() + b"</body>", 1)
+        return self._send(start_response, status, data, ctype)
+
+    @staticmethod
+    def _send(start_response: StartResponse, status: str, data: bytes, ctype: str) -> list[bytes]:
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+            ctype += "; charset=utf-8"
+        start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(data))),
+                                ("Cache-Control", "no-store")])
+        return [data]
+
+
+def overlay(exc: SitegenError) -> str:
+    """The error shown over every page while the site does not build."""
+    items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in exc.problems)
+    return ('<div id="sitegen-error" role="alert" style="position:fixed;inset:auto 0 0 0;z-index:2147483647;'
+            'max-height:60vh;overflow:auto;background:#7f1d1d;color:#fff;padding:1rem 1.5rem;'
+            'font:14px/1.5 ui-monospace,monospace;box-shadow:0 -4px 16px rgba(0,0,0,.4)">'
+            '<strong>sitegen: the site does not build. The last good version is shown.</strong>'
+            f'<ul style="margin:.5rem 0 0;padding-left:1.2rem">{items}</ul></div>')
+
+
+def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the preview server until interrupted."""
+    from livereload import Server
+    from livereload.handlers import LiveReloadHandler
+    from tornado import ioloop
+
+    dev = DevServer(options)
+    dev.initial_build()
+    if dev.builder.site is None and not dev.builder.output.is_dir():
+        raise SystemExit(1)
+    dev.reload = lambda: LiveReloadHandler.reload_waiters()
+
+    def tick() -> None:
+        started = time.perf_counter()
+        if dev.poll():
+            dev.reload()
+            print(f"Browser told to reload ({(time.perf_counter() - started) * 1000:.0f} ms after the change "
+                  "was seen).", flush=True)
+
+    server = Server(dev.app)
+    # livereload polls the working folder itself unless told it already started; we watch on our own.
+    LiveReloadHandler._last_reload_time = time.time()
+    ioloop.PeriodicCallback(tick, POLL_SECONDS * 1000).start()
+    print(f"Serving {dev.builder.output} on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    server.serve(port=port, host=host, debug=False, restart_delay=0)

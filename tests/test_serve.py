@@ -1,0 +1,151 @@
+"""`sitegen serve` as an editor meets it: a real server, real edits, the livereload websocket."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tornado.websocket import websocket_connect
+
+from conftest import page
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read().decode("utf-8", "replace")
+    conn.close()
+    return resp.status, body
+
+
+@pytest.fixture
+def server(make_site) -> Iterator[tuple[Path, int, subprocess.Popen[str]]]:
+    site = make_site({"content/vi/a.md": page("Trang A", "Phiên bản một."),
+                      "content/en/a.md": page("Page A", "Version one.")})
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            time.sleep(0.1)
+    yield site, port, proc
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+class Reloads:
+    """A livereload client: does the handshake, then counts reload commands."""
+
+    def __init__(self, port: int) -> None:
+        self.loop = asyncio.new_event_loop()
+
+        async def connect():  # type: ignore[no-untyped-def]
+            return await websocket_connect(f"ws://127.0.0.1:{port}/livereload")
+
+        self.conn = self.loop.run_until_complete(connect())
+        self.send({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]})
+        assert self.receive(5)["command"] == "hello"
+        self.send({"command": "info", "url": f"http://127.0.0.1:{port}/vi/a/"})
+
+    def send(self, message: dict[str, object]) -> None:
+        async def write() -> None:
+            await self.conn.write_message(json.dumps(message))
+
+        self.loop.run_until_complete(write())
+
+    def receive(self, timeout: float) -> dict[str, object]:
+        async def read() -> str | bytes | None:
+            return await asyncio.wait_for(self.conn.read_message(), timeout)
+
+        text = self.loop.run_until_complete(read())
+        assert text is not None, "the websocket closed"
+        return json.loads(text)
+
+    def wait_reload(self, timeout: float = 15) -> None:
+        assert self.receive(timeout)["command"] == "reload"
+
+    def close(self) -> None:
+        self.conn.close()
+        self.loop.close()
+
+
+def test_edit_is_served_and_browser_told_to_reload(server):
+    site, port, _ = server
+    assert "Phiên bản một." in get(port, "/vi/a/")[1]
+    reloads = Reloads(port)
+    try:
+        time.sleep(0.3)
+        (site / "content/vi/a.md").write_text(page("Trang A", "Phiên bản hai."))
+        reloads.wait_reload()
+        status, body = get(port, "/vi/a/")
+        assert status == 200 and "Phiên bản hai." in body
+        assert "livereload.js" in body  # the page carries the reload client
+    finally:
+        reloads.close()
+
+
+def test_broken_file_shows_overlay_keeps_last_good_page_and_fix_clears_it(server):
+    site, port, _ = server
+    reloads = Reloads(port)
+    try:
+        time.sleep(0.3)
+        (site / "content/vi/a.md").write_text("---\ntitle: Trang A\nPhiên bản hỏng.\n")
+        reloads.wait_reload()
+        status, body = get(port, "/vi/a/")
+        assert status == 200 and "Phiên bản một." in body
+        assert 'id="sitegen-error"' in body and "a.md:1:1: front matter not closed" in body
+        (site / "content/vi/a.md").write_text(page("Trang A", "Đã sửa."))
+        reloads.wait_reload()
+        status, body = get(port, "/vi/a/")
+        assert "Đã sửa." in body and 'id="sitegen-error"' not in body
+    finally:
+        reloads.close()
+
+
+def test_parent_paths_are_refused(server):
+    _, port, _ = server
+    for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/vi/..%2f..%2f..%2fetc/passwd"):
+        status, body = get(port, path)
+        assert status == 404 and "root:" not in body, path
+
+
+def test_unknown_page_is_a_404_in_its_language(server):
+    _, port, _ = server
+    status, body = get(port, "/en/nothing-here/")
+    assert status == 404 and '<html lang="en">' in body
+
+
+def test_listens_on_loopback_only(server):
+    _, port, _ = server
+    listening = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hexport = local.rsplit(":", 1)
+            if int(hexport, 16) == port and state == "0A":
+                listening.append(address)
+    assert listening and all(a == "0100007F" for a in listening), listening
