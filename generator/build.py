@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator import translations
+from generator import search, translations
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.errors import Problem, Problems, SitegenError
 from generator.frontmatter import SourceCache
@@ -93,7 +93,7 @@ class Builder:
         renderer = Renderer(site, bodies, envs)
         outputs = track(_recording(renderer.outputs(), digests), renderer.count(), "Writing",
                         self.options.progress)
-        files = write_site(outputs, self.output)
+        files = write_site(outputs, self.output, search.index if config.search else None)
         self.site, self.bodies, self.digests, self.deps = site, bodies, digests, renderer.deps
         return self._result(site, problems, started, files, written=files, rendered=len(site.pages), full=True)
 
@@ -124,6 +124,8 @@ class Builder:
             outputs.extend(renderer.tag_outputs(lang))
         outputs.extend(o for o in renderer.outputs_of_site() if o.source is None)
         written = self._write_changed(outputs)
+        if config.search and written:
+            search.index(self.output)
         self.site, self.bodies = site, bodies
         return self._result(site, problems, started, len(self.digests), written=written,
                             rendered=len(affected), full=False)

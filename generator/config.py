@@ -54,6 +54,7 @@ class Config:
     params: dict[str, Any] = field(default_factory=dict)
     feed_sections: tuple[str, ...] = ("news",)
     feed_limit: int = 20
+    search: bool = True
     source_file: str = CONFIG_FILE
 
     @property
@@ -86,6 +87,7 @@ SCHEMA: dict[str, tuple[str, bool, str]] = {
     "pagination": ("integer", False, "Pages per list page in sections and tags"),
     "markdown": ("mapping", False, "Markdown options: unsafe_html (allow raw HTML, default false)"),
     "params": ("mapping", False, "Free-form values that templates can read as site.params"),
+    "search": ("boolean", False, "Build a search index per language with Pagefind (default true)"),
     "feeds": ("mapping", False, "Atom feeds per language: sections (folders, default [news]), limit (20)"),
 }
 
@@ -163,6 +165,10 @@ def _validate(root: Path, path: Path, doc: YamlDoc) -> Config:
         bad("params must be a mapping", "params")
         params = {}
     menus = _menus(data.get("menus", {}), codes, bad, doc)
+    search = data.get("search", True)
+    if not isinstance(search, bool):
+        bad("search must be true or false", "search")
+        search = True
     feed_sections, feed_limit = ("news",), 20
     feeds = data.get("feeds", {})
     if not isinstance(feeds, dict):
@@ -187,7 +193,7 @@ def _validate(root: Path, path: Path, doc: YamlDoc) -> Config:
         root=root, base_url=base_url, languages=tuple(languages), default_language=default,
         title=title, description=description, theme=theme, menus=menus, notice=notice,
         pagination=pagination, unsafe_html=unsafe_html, params=params, feed_sections=feed_sections,
-        feed_limit=feed_limit, source_file=str(path),
+        feed_limit=feed_limit, search=search, source_file=str(path),
     )
 
 

@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 
-from generator import exports, feeds, hosting, seo, translations
+from generator import exports, feeds, hosting, search, seo, translations
 from generator.config import Config
 from generator.errors import error
 from generator.markdown import Rendered
@@ -181,6 +181,7 @@ class Renderer:
             "asset": self.asset,
             "stale_original": original if translations.is_stale(self.site, page) else None,
             "jsonld": seo.structured_data(self.site, page, self.absolute(page.url), self.share_image()),
+            "search_aliases": search.search_aliases(page.title, page.body) if self.config.search else "",
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ())),
             "content_of": self.content,
             "exports": ([{"format": f, "url": f"{page.url}data.{f}"} for f in ("csv", "json")]
@@ -215,6 +216,8 @@ class Renderer:
         """The files that are not pages: 404s, the chooser, feeds, sitemap, hosting configs, static files."""
         for lang in self.config.codes:
             yield self.not_found(lang)
+            if self.config.search:
+                yield self.search_page(lang)
         yield self.chooser()
         for lang in self.config.codes:
             bodies = {p.key: self.bodies[p.key].html for p in feeds.feed_pages(self.site, lang) if p.key in self.bodies}
@@ -315,6 +318,20 @@ class Renderer:
                            for s in ctx["switcher"]]
         ctx["canonical"] = None
         return Output(f"{lang}/404.html", self._render(get_template(self.envs[lang], ["404.html"]), ctx, home.path))
+
+    def search_page(self, lang: str) -> Output:
+        """The search page of one language; its script queries that language's Pagefind index."""
+        home = self.site.home(lang)
+        url = f"{self.config.base_path}{lang}/search/"
+        page = Page(lang=lang, rel="search/", path=Path("search"), kind="search", title="", url=url,
+                    section="_index.md", translation_key="sitegen:search")
+        ctx = self._list_context(page, home)
+        ctx["switcher"] = [Link(s.title, f"{self.config.base_path}{s.code}/search/", s.code, s.current, True)
+                           for s in ctx["switcher"]]
+        ctx["alternates"] = [{"hreflang": s.code, "href": self.absolute(s.url)} for s in ctx["switcher"]]
+        ctx["untranslated"] = []
+        ctx["bundle"] = f"{self.config.base_path}{search.BUNDLE}/"
+        return Output(self.out(url), self._render(get_template(self.envs[lang], ["search.html"]), ctx, home.path))
 
     def chooser(self) -> Output:
         """The root page: choose a language (by the browser's languages with JavaScript, by links without)."""

@@ -6,7 +6,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -75,8 +75,11 @@ def remove_stale(output: Path) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def write_site(outputs: Iterable[Output], output: Path) -> int:
-    """Write every output into staging, then swap it in for `output`; return the number of files."""
+def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path], None] | None = None) -> int:
+    """Write every output into staging, run `finish` on it, then swap it in for `output`.
+
+    Return the number of files written.
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(output)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{output.name}-", dir=output.parent))
@@ -95,6 +98,8 @@ def write_site(outputs: Iterable[Output], output: Path) -> int:
                     target.write_bytes(item.data or b"")
                 count += 1
             (staging / MARKER).write_text("Built by sitegen. This folder is replaced on every build.\n")
+            if finish is not None:
+                finish(staging)
             os.chmod(staging, 0o755)
             _swap(staging, output)
     except BaseException:

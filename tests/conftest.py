@@ -24,6 +24,7 @@ languages:
   - {code: vi, name: Tiếng Việt, locale: vi_VN}
   - {code: en, name: English, locale: en_US}
 title: {vi: Trang thử, en: Test site}
+search: false
 """
 
 

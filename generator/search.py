@@ -1,0 +1,51 @@
+"""Search: a Pagefind index per language, built over the written site (no search server).
+
+Pagefind ignores tone marks when it matches, but not đ → d. Each page therefore carries, in a hidden
+meta field, its words with đ written as d (`search_aliases`), so that `dong xam` finds Đồng Xâm.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from generator.errors import error
+
+BUNDLE = "pagefind"
+# Pagefind's own prebuilt UIs: the theme has its own search page, so these are not shipped.
+_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+_D_WORD = re.compile(r"\w*[đĐ]\w*")
+
+
+def search_aliases(*texts: str) -> str:
+    """The distinct words with đ in `texts`, lowercased, with đ written as d."""
+    words = {w.lower().replace("đ", "d") for text in texts for w in _D_WORD.findall(text)}
+    return " ".join(sorted(words))
+
+
+def index(site_dir: Path) -> None:
+    """Write the Pagefind bundle into `site_dir/pagefind/`, byte-identical for the same pages."""
+    try:
+        import pagefind  # noqa: F401  (the package ships the binary)
+    except ImportError:
+        raise error(site_dir, "search is on but Pagefind is not installed: pip install 'pagefind[extended]'") from None
+    proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", BUNDLE,
+                           "--silent"], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise error(site_dir, f"building the search index failed: {detail[0]}")
+    bundle = site_dir / BUNDLE
+    for name in _UNUSED:
+        (bundle / name).unlink(missing_ok=True)
+    entry = bundle / "pagefind-entry.json"
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    entry.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def remove(site_dir: Path) -> None:
+    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)

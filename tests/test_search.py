@@ -1,0 +1,121 @@
+"""Search in each language, Vietnamese with or without tone marks, checked in Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, need, run_process
+from generator.search import search_aliases
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def test_aliases_write_d_for_đ():
+    assert search_aliases("Đồng Xâm", "đền và đến, Đầu tư") == "dầu dến dền dồng"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("search") / "output"
+    proc = run_process("build", "--site", REPO, "--output", out)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "pagefind/pagefind.js").is_file()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_index_is_deterministic(tmp_path: Path):
+    outs = []
+    for n in range(2):
+        out = tmp_path / f"o{n}"
+        assert run_process("build", "--site", REPO, "--output", out).returncode == 0
+        outs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "pagefind").rglob("*") if p.is_file()})
+    assert outs[0] == outs[1]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    need("chromium", "search is checked in a real browser")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def results(browser, base: str, lang: str, query: str) -> list[str]:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/{lang}/search/")
+    page.fill("#search-q", query)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('“')", timeout=20000)
+    urls = page.eval_on_selector_all("#search-results a", "els => els.map(e => new URL(e.href).pathname)")
+    page.close()
+    assert not errors, errors
+    return urls
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("dong xam", "/vi/van-hoa-du-lich/lang-nghe/"),
+    ("Đồng Xâm", "/vi/van-hoa-du-lich/lang-nghe/"),
+    ("thai binh", "/vi/"),
+    ("dau tu", "/vi/huong-dan-dau-tu/"),
+    ("khu công nghiệp", "/vi/dia-diem/khu-cong-nghiep/"),
+])
+def test_vietnamese_queries_with_and_without_marks(browser, served, query, expected):
+    urls = results(browser, served, "vi", query)
+    assert urls, query
+    assert all(u.startswith("/vi/") for u in urls)
+    assert any(u.startswith(expected) for u in urls), (query, urls)
+
+
+def test_den_finds_both_den_and_den(browser, served):
+    urls = results(browser, served, "vi", "den")
+    assert urls and all(u.startswith("/vi/") for u in urls)
+
+
+def test_marked_query_ranks_exact_matches_first(browser, served):
+    urls = results(browser, served, "vi", "đền")
+    first_page = browser.new_page()
+    first_page.goto(served + urls[0])
+    assert "đền" in first_page.inner_text("main").lower()
+    first_page.close()
+
+
+@pytest.mark.parametrize("query", ["industrial park", "silver", "Thái Bình", "investment"])
+def test_english_queries_return_only_english_pages(browser, served, query):
+    urls = results(browser, served, "en", query)
+    assert urls and all(u.startswith("/en/") for u in urls), (query, urls)
+
+
+def test_search_is_usable_by_keyboard(browser, served):
+    page = browser.new_page()
+    page.goto(f"{served}/en/search/")
+    page.keyboard.press("Tab")  # skip link
+    for _ in range(40):
+        if page.evaluate("document.activeElement && document.activeElement.id") == "search-q":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "search-q"
+    page.keyboard.type("craft villages")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results a", timeout=20000)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#search-results') !== null")
+    assert page.inner_html("#search-results").count("<mark>") >= 1
+    page.close()
