@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -22,6 +23,7 @@ from generator.frontmatter import SourceCache
 from generator.i18n import load_translations
 from generator.markdown import Converter, Rendered
 from generator.model import Page, Site
+from generator.parallel import map_chunks
 from generator.progress import track
 from generator.render import Output, Renderer
 from generator.site import load_site
@@ -171,25 +173,40 @@ def _recording(outputs: Iterable[Output], digests: dict[str, str]) -> Iterable[O
 
 def convert_markdown(site: Site, problems: Problems, previous: dict[PageKey, Rendered] | None = None,
                      old: Site | None = None) -> dict[PageKey, Rendered]:
-    """Render every page's Markdown, reusing the previous result of pages whose text did not change."""
-    converter = Converter(unsafe_html=site.config.unsafe_html)
+    """Render every page's Markdown (on all cores), reusing results for pages whose text did not change."""
     links = link_targets(site)
     reuse = previous is not None and old is not None and link_targets(old) == links
-    bodies = {}
+    bodies: dict[PageKey, Rendered] = {}
+    todo: list[PageKey] = []
     for page in site.pages.values():
         if not page.body and page.kind != "page":
             continue
-        if reuse and previous is not None and old is not None and page.key in previous \
-                and old.pages.get(page.key) is not None and old.pages[page.key].body == page.body:
-            rendered = previous[page.key]
+        before = old.pages.get(page.key) if reuse and old is not None else None
+        if previous is not None and before is not None and before.body == page.body and page.key in previous:
+            bodies[page.key] = previous[page.key]
         else:
-            folder = page.rel.rsplit("/", 1)[0] if "/" in page.rel else ""
-            rendered = converter.convert(page.body, f"{page.lang}/{folder}".rstrip("/"), links.get,
-                                         page.body_line)
-        for line, message in rendered.problems:
+            todo.append(page.key)
+    state = {"site": site, "links": links}
+    for key, rendered in map_chunks(_convert_chunk, todo, state):
+        bodies[key] = rendered
+    for page in site.pages.values():
+        rendered = bodies.get(page.key)
+        for line, message in rendered.problems if rendered else ():
             problems.add(page.path, message, line, 1, warning=message.startswith("unsafe link"))
-        bodies[page.key] = rendered
-    return bodies
+    return {k: bodies[k] for k in site.pages if k in bodies}
+
+
+def _convert_chunk(state: dict[str, Any], keys: Sequence[PageKey]) -> list[tuple[PageKey, Rendered]]:
+    site: Site = state["site"]
+    links: dict[str, str] = state["links"]
+    converter = Converter(unsafe_html=site.config.unsafe_html)
+    out = []
+    for key in keys:
+        page = site.pages[key]
+        folder = page.rel.rsplit("/", 1)[0] if "/" in page.rel else ""
+        out.append((key, converter.convert(page.body, f"{page.lang}/{folder}".rstrip("/"), links.get,
+                                           page.body_line)))
+    return out
 
 
 def link_targets(site: Site) -> dict[str, str]:

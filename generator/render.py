@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from generator.config import Config
 from generator.errors import error
 from generator.markdown import Rendered
 from generator.model import Page, Site, Tag
+from generator.parallel import map_chunks
 from generator.templates import get_template, render
 
 PageKey = tuple[str, str]
@@ -205,9 +206,11 @@ class Renderer:
         return len(self.site.pages) + lists + tags + len(self.site.assets) + 4 * len(self.config.codes) + 8
 
     def outputs(self) -> Iterator[Output]:
-        """Every file of the site, in a fixed order."""
-        for page in self.site.pages.values():
-            yield from self.page_outputs(page)
+        """Every file of the site, in a fixed order; pages are rendered on all cores."""
+        keys = list(self.site.pages)
+        for key, outputs, reads in map_chunks(_render_chunk, keys, {"renderer": self}):
+            self.deps[key] = reads
+            yield from outputs
         for lang in self.config.codes:
             yield from self.tag_outputs(lang)
         yield from self.outputs_of_site()
@@ -351,6 +354,15 @@ class Renderer:
     def _render(template: jinja2.Template, ctx: dict[str, Any], source: Path) -> bytes:
         return render(template, ctx, source).encode("utf-8")
 
+
+
+def _render_chunk(state: dict[str, Any], keys: Sequence[PageKey]) -> list[tuple[PageKey, list[Output], set[PageKey]]]:
+    renderer: Renderer = state["renderer"]
+    out = []
+    for key in keys:
+        outputs = list(renderer.page_outputs(renderer.site.pages[key]))
+        out.append((key, outputs, renderer.deps[key]))
+    return out
 
 
 FINGERPRINTED = (".css", ".js")

@@ -8,7 +8,7 @@ const bundle = form.dataset.bundle;
 let engines = null;
 
 const fold = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/Đ/g, "D");
-const say = (template, values) => template.replace(/%\((\w+)\)s/g, (_, k) => values[k]);
+const say = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k]);
 
 async function load() {
   if (!engines) {

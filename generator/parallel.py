@@ -1,0 +1,55 @@
+"""Spread independent work over all cores with forked worker processes.
+
+Workers are forked after the parent has built the site model, so they inherit it instead of having it
+pickled; only the chunk of keys goes out and only the results come back. Results keep input order, so
+output does not depend on scheduling.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_STATE: dict[str, Any] = {}
+MIN_ITEMS = 64  # below this, forking costs more than it saves
+
+
+def workers() -> int:
+    """How many processes to use: SITEGEN_JOBS if set, else the cores this process may run on."""
+    env = os.environ.get("SITEGEN_JOBS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _run(func: Callable[[dict[str, Any], Sequence[T]], list[R]], chunk: Sequence[T]) -> list[R]:
+    return func(_STATE, chunk)
+
+
+def map_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Sequence[T],
+               state: dict[str, Any]) -> list[R]:
+    """`func(state, chunk)` over chunks of `items`, in worker processes when that pays; results in order."""
+    jobs = workers()
+    if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        return func(state, items)
+    _STATE.clear()
+    _STATE.update(state)
+    size = max(8, len(items) // (jobs * 8))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            out: list[R] = []
+            for part in pool.map(_run, [func] * len(chunks), chunks):
+                out.extend(part)
+            return out
+    finally:
+        _STATE.clear()
