@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from generator import search, translations
+from generator.cache import Cache, code_version, fingerprint, markdown_key, tree_stats
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.errors import Problem, Problems, SitegenError
 from generator.frontmatter import SourceCache
@@ -28,7 +29,7 @@ from generator.progress import track
 from generator.render import Output, Renderer
 from generator.site import load_site
 from generator.templates import make_environment
-from generator.writer import MARKER, check_output_dir, write_site
+from generator.writer import check_output_dir, remove_stale, write_site
 
 PageKey = tuple[str, str]
 
@@ -40,6 +41,7 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     progress: bool = False
+    cache: bool = True
 
 
 @dataclass
@@ -55,6 +57,7 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     full: bool = True
+    up_to_date: bool = False
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -86,18 +89,50 @@ class Builder:
         return config, site, envs, problems
 
     def full(self) -> BuildResult:
-        """Load, check and render everything, then swap the new output in."""
+        """Load, check and render everything, then swap the new output in (or do nothing if nothing changed)."""
         started = time.perf_counter()
-        config, site, envs, problems = self._load()
-        bodies = convert_markdown(site, problems, self.bodies if self.site else {}, self.site)
-        problems.raise_if_errors(strict=self.options.strict)
-        digests: dict[str, str] = {}
-        renderer = Renderer(site, bodies, envs)
-        outputs = track(_recording(renderer.outputs(), digests), renderer.count(), "Writing",
-                        self.options.progress)
-        files = write_site(outputs, self.output, search.index if config.search else None)
-        self.site, self.bodies, self.digests, self.deps = site, bodies, digests, renderer.deps
-        return self._result(site, problems, started, files, written=files, rendered=len(site.pages), full=True)
+        remove_stale(self.output)
+        cache = Cache(self.root) if self.options.cache else None
+        try:
+            inputs = self._inputs_fingerprint()
+            intact = cache is not None and self.output.is_dir() \
+                and cache.get_state("output") == _as_json(tree_stats([self.output]))
+            if intact and cache is not None and cache.get_state("inputs") == inputs and self.site is None:
+                summary = cache.get_state("summary")
+                if isinstance(summary, dict):
+                    return BuildResult(output=self.output, pages=summary["pages"], files=summary["files"],
+                                       seconds=time.perf_counter() - started, up_to_date=True,
+                                       status={k: translations.LanguageStatus(k, **v)
+                                               for k, v in summary["status"].items()})
+            config, site, envs, problems = self._load()
+            bodies = convert_markdown(site, problems, self.bodies if self.site else {}, self.site, cache)
+            problems.raise_if_errors(strict=self.options.strict)
+            renderer = Renderer(site, bodies, envs)
+            outputs = track(renderer.outputs(), renderer.count(), "Writing", self.options.progress)
+            previous = cache.get_state("digests") if cache is not None and intact else None
+            digests = write_site(outputs, self.output, search.index if config.search else None, previous)
+            self.site, self.bodies, self.digests, self.deps = site, bodies, digests, renderer.deps
+            result = self._result(site, problems, started, len(digests), written=len(digests),
+                                  rendered=len(site.pages), full=True)
+            if cache is not None:
+                cache.put_state({"inputs": inputs, "output": _as_json(tree_stats([self.output])), "digests": digests,
+                                 "summary": {"pages": result.pages, "files": result.files,
+                                             "status": {k: v.as_dict() for k, v in result.status.items()}}})
+            return result
+        finally:
+            if cache is not None:
+                cache.close()
+
+    def _inputs_fingerprint(self) -> str:
+        """Every input of a build, cheaply: sitegen's code, the options, and each input file's size and time."""
+        from generator.discover import PACKAGE_DIR
+
+        folders = [self.root / CONFIG_FILE] + [self.root / d for d in ("content", "templates", "themes", "data",
+                                                                       "static")]
+        folders += [p for p in (PACKAGE_DIR / "themes", PACKAGE_DIR.parent / "themes") if p not in folders]
+        folders = [p for p in dict.fromkeys(folders) if p.exists()]
+        return fingerprint([code_version(), self.options.drafts, self.options.strict, str(self.output),
+                            tree_stats(folders)])
 
     def update(self, changed: Iterable[Path]) -> BuildResult:
         """Rebuild after `changed` files were edited, added or removed; same output as a clean build."""
@@ -163,16 +198,15 @@ class Builder:
         return [self.root / CONFIG_FILE] + [self.root / d for d in ("content", "templates", "themes", "data", "static")]
 
 
-def _recording(outputs: Iterable[Output], digests: dict[str, str]) -> Iterable[Output]:
-    for item in outputs:
-        data = item.data if item.data is not None else (item.source.read_bytes() if item.source else b"")
-        digests[item.path] = hashlib.sha256(data).hexdigest()
-        yield item
-    digests[MARKER] = ""
+def _as_json(value: object) -> object:
+    """The value as it comes back from the cache (tuples become lists)."""
+    import json
+
+    return json.loads(json.dumps(value))
 
 
 def convert_markdown(site: Site, problems: Problems, previous: dict[PageKey, Rendered] | None = None,
-                     old: Site | None = None) -> dict[PageKey, Rendered]:
+                     old: Site | None = None, cache: Cache | None = None) -> dict[PageKey, Rendered]:
     """Render every page's Markdown (on all cores), reusing results for pages whose text did not change."""
     links = link_targets(site)
     reuse = previous is not None and old is not None and link_targets(old) == links
@@ -186,9 +220,24 @@ def convert_markdown(site: Site, problems: Problems, previous: dict[PageKey, Ren
             bodies[page.key] = previous[page.key]
         else:
             todo.append(page.key)
+    keys: dict[PageKey, str] = {}
+    if cache is not None and todo:
+        links_digest = fingerprint(sorted(links.items()))
+        for key in todo:
+            page = site.pages[key]
+            folder = page.rel.rsplit("/", 1)[0] if "/" in page.rel else ""
+            keys[key] = markdown_key(page.body, f"{page.lang}/{folder}", site.config.unsafe_html, links_digest)
+        cached = cache.get_markdown(list(keys.values()))
+        for key in list(todo):
+            if keys[key] in cached:
+                bodies[key] = cached[keys[key]]
+        todo = [k for k in todo if k not in bodies]
     state = {"site": site, "links": links}
-    for key, rendered in map_chunks(_convert_chunk, todo, state):
+    fresh = map_chunks(_convert_chunk, todo, state)
+    for key, rendered in fresh:
         bodies[key] = rendered
+    if cache is not None and fresh:
+        cache.put_markdown((keys[key], rendered) for key, rendered in fresh)
     for page in site.pages.values():
         rendered = bodies.get(page.key)
         for line, message in rendered.problems if rendered else ():

@@ -40,11 +40,13 @@ def cli() -> None:
               help="Where to write the site [default: <site>/output].")
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update <site>/.sitegen-cache.")
 @DEBUG
-def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, debug: bool) -> None:
+def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, no_cache: bool, debug: bool) -> None:
     """Build the site into the output folder."""
     try:
-        result = build(BuildOptions(site=site, output=output, drafts=drafts, strict=strict, progress=True))
+        result = build(BuildOptions(site=site, output=output, drafts=drafts, strict=strict, progress=True,
+                                    cache=not no_cache))
     except SitegenError as exc:
         _fail(exc, debug)
     except OSError as exc:
@@ -60,7 +62,8 @@ def print_summary(result: BuildResult) -> None:
     for warning in result.warnings:
         click.echo(str(warning), err=True)
     langs = ", ".join(f"{lang}: {n}" for lang, n in result.pages.items())
-    click.echo(f"Built {sum(result.pages.values())} pages ({langs}), {result.files} files "
+    verb = "Nothing changed since the last build of" if result.up_to_date else "Built"
+    click.echo(f"{verb} {sum(result.pages.values())} pages ({langs}), {result.files} files "
                f"into {result.output} in {result.seconds:.2f} s.")
     for lang, st in result.status.items():
         if st.missing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -75,15 +76,19 @@ def remove_stale(output: Path) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path], None] | None = None) -> int:
+def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path], None] | None = None,
+               previous: dict[str, str] | None = None) -> dict[str, str]:
     """Write every output into staging, run `finish` on it, then swap it in for `output`.
 
-    Return the number of files written.
+    A file whose bytes are those the previous build wrote (`previous`: path -> SHA-256, trusted only
+    while the old output is intact) is hard-linked from the old output, so it keeps its time and a
+    deploy can skip it. Return the SHA-256 of every file written, by path.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(output)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{output.name}-", dir=output.parent))
-    count = 0
+    digests: dict[str, str] = {}
+    previous = previous or {}
     try:
         with _terminate_as_exit():
             made: set[Path] = set()
@@ -92,11 +97,16 @@ def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path],
                 if target.parent not in made:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     made.add(target.parent)
-                if item.source is not None:
-                    shutil.copyfile(item.source, target)
-                else:
-                    target.write_bytes(item.data or b"")
-                count += 1
+                data = item.source.read_bytes() if item.source is not None else (item.data or b"")
+                digest = hashlib.sha256(data).hexdigest()
+                digests[item.path] = digest
+                if previous.get(item.path) == digest:
+                    try:
+                        os.link(output / item.path, target)
+                        continue
+                    except OSError:
+                        pass
+                target.write_bytes(data)
             (staging / MARKER).write_text("Built by sitegen. This folder is replaced on every build.\n")
             if finish is not None:
                 finish(staging)
@@ -105,7 +115,7 @@ def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path],
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return count
+    return digests
 
 
 def _swap(staging: Path, output: Path) -> None:

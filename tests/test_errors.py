@@ -37,7 +37,7 @@ def fails_untouched(site: Path, files: dict[str, str | bytes], *extra: str) -> s
     write_files(site, files)
     output = build_fails(site, *extra)
     assert tree_digest(site / "output") == before
-    assert not [p for p in site.iterdir() if p.name.startswith(".sitegen-")]
+    assert not [p for p in site.iterdir() if p.name.startswith((".sitegen-staging-", ".sitegen-old-"))]
     return output
 
 
@@ -116,6 +116,7 @@ def test_8_sigterm_mid_build_leaves_output_and_no_staging(make_site):
     import subprocess
     import sys
 
+    write_files(site, {"content/vi/p0.md": page("Trang 0", "Đã sửa.")})  # so the next build has work to do
     proc = subprocess.Popen([sys.executable, "-m", "generator", "build", "--site", str(site)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 120
@@ -126,7 +127,7 @@ def test_8_sigterm_mid_build_leaves_output_and_no_staging(make_site):
     proc.wait(timeout=60)
     assert proc.returncode != 0
     assert tree_digest(site / "output") == before
-    assert not [p for p in site.iterdir() if p.name.startswith(".sitegen-")]
+    assert not [p for p in site.iterdir() if p.name.startswith((".sitegen-staging-", ".sitegen-old-"))]
 
 
 def test_8_stale_staging_from_killed_build_is_removed(good_site):

@@ -1,0 +1,144 @@
+"""A cache that survives between builds, in `<site>/.sitegen-cache/` (SQLite; no pickles, nothing runs).
+
+It keeps rendered Markdown by content hash, what the last build wrote (so unchanged files are kept with
+their times), and a fingerprint of every input, so that a build with nothing changed does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.markdown import Rendered
+
+FOLDER = ".sitegen-cache"
+_SCHEMA = 2
+_CODE_DIR = Path(__file__).resolve().parent
+
+
+class Cache:
+    """Rendered Markdown and the last build's state. Any error reading it means: no cache."""
+
+    def __init__(self, site_root: Path) -> None:
+        self.folder = site_root / FOLDER
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.folder.mkdir(exist_ok=True)
+            (self.folder / ".gitignore").write_text("*\n") if not (self.folder / ".gitignore").exists() else None
+            self.db = sqlite3.connect(self.folder / "cache.sqlite3", timeout=5, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT)")
+            row = self.db.execute("SELECT value FROM state WHERE key='schema'").fetchone()
+            if row is None or row[0] != f"{_SCHEMA}/{code_version()}":
+                self.db.execute("DELETE FROM markdown")
+                self.db.execute("DELETE FROM state")
+                self.db.execute("INSERT INTO state VALUES ('schema', ?)", (f"{_SCHEMA}/{code_version()}",))
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    # -- rendered Markdown -------------------------------------------------------------------------------
+    def get_markdown(self, keys: list[str]) -> dict[str, Rendered]:
+        out: dict[str, Rendered] = {}
+        if self.db is None or not keys:
+            return out
+        try:
+            for i in range(0, len(keys), 500):
+                part = keys[i:i + 500]
+                marks = ",".join("?" * len(part))
+                for key, value in self.db.execute(f"SELECT key, value FROM markdown WHERE key IN ({marks})", part):
+                    html, toc, problems = json.loads(value)
+                    out[key] = Rendered(html, tuple(toc), tuple((int(a), str(b)) for a, b in problems))
+        except (sqlite3.Error, ValueError):
+            return {}
+        return out
+
+    def put_markdown(self, items: Iterable[tuple[str, Rendered]]) -> None:
+        if self.db is None:
+            return
+        rows = [(key, json.dumps([r.html, list(r.toc), [list(p) for p in r.problems]], ensure_ascii=False))
+                for key, r in items]
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO markdown VALUES (?, ?)", rows)
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            pass
+
+    # -- the last build ----------------------------------------------------------------------------------
+    def get_state(self, key: str) -> Any:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+            return json.loads(row[0]) if row else None
+        except (sqlite3.Error, ValueError):
+            return None
+
+    def put_state(self, values: dict[str, Any]) -> None:
+        if self.db is None:
+            return
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)",
+                                [(k, json.dumps(v, ensure_ascii=False, sort_keys=True)) for k, v in values.items()])
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            pass
+
+
+def markdown_key(body: str, source_dir: str, unsafe_html: bool, links_digest: str) -> str:
+    text = f"{source_dir}\n{unsafe_html}\n{links_digest}\n{body}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_version() -> str:
+    """sitegen's version and the state of its own code, so a changed generator invalidates the cache."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(_CODE_DIR.glob("*.py")):
+        st = path.stat()
+        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def tree_stats(folders: Iterable[Path], skip: Path | None = None) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of every file below `folders`, sorted: cheap to take, changes with any edit."""
+    out = []
+    for top in folders:
+        if top.is_file():
+            st = top.stat()
+            out.append((str(top), st.st_size, st.st_mtime_ns))
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            if skip is not None and Path(dirpath) == skip:
+                dirnames[:] = []
+                continue
+            dirnames.sort()
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                out.append((path, st.st_size, st.st_mtime_ns))
+    out.sort()
+    return out
+
+
+def fingerprint(parts: Iterable[object]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()

@@ -1,0 +1,58 @@
+"""Parallel, cached and incremental builds give the same bytes as a clean serial build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import page, run_process, tree_digest, write_files
+
+PAGES = 90  # above parallel.MIN_ITEMS, so the parallel path runs
+
+
+def corpus(root: Path) -> dict[str, str]:
+    files = {"content/vi/tin/_index.md": page("Tin tức"), "content/en/tin/_index.md": page("News")}
+    for i in range(PAGES // 2):
+        body = f"## Phần {i}\n\nĐoạn văn [liên kết](p{(i + 1) % (PAGES // 2)}.md) **đậm** và | a | b |\n"
+        files[f"content/vi/tin/p{i}.md"] = page(f"Tin {i}", body, date=f"2024-01-{i % 28 + 1:02d}", tags="[a, b]")
+        files[f"content/en/tin/p{i}.md"] = page(f"News {i}", f"Text [link](p{i}.md).", date=f"2024-01-{i % 28 + 1:02d}")
+    return files
+
+
+def clean_serial(site: Path, tmp: Path, name: str) -> dict[str, str]:
+    copy = tmp / f"{name}-site"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".sitegen-cache", "output"))
+    out = tmp / f"{name}-out"
+    proc = run_process("build", "--site", copy, "--output", out, "--no-cache", env={"SITEGEN_JOBS": "1"})
+    assert proc.returncode == 0, proc.stderr
+    return tree_digest(out)
+
+
+def test_parallel_cached_and_incremental_builds_match_a_clean_serial_build(make_site, tmp_path):
+    site = make_site(corpus(tmp_path))
+    out = site / "output"
+    parallel = run_process("build", "--site", site, env={"SITEGEN_JOBS": "2"})
+    assert parallel.returncode == 0, parallel.stderr
+    assert tree_digest(out) == clean_serial(site, tmp_path, "a")
+
+    again = run_process("build", "--site", site, env={"SITEGEN_JOBS": "2"})
+    assert again.returncode == 0 and "Nothing changed" in again.stdout
+    assert tree_digest(out) == clean_serial(site, tmp_path, "b")
+
+    untouched = out / "vi/tin/p20/index.html"
+    mtime = untouched.stat().st_mtime_ns
+    write_files(site, {"content/vi/tin/p3.md": page("Tin 3", "Nội dung mới.", date="2024-01-04", tags="[a, c]")})
+    edited = run_process("build", "--site", site, env={"SITEGEN_JOBS": "2"})
+    assert edited.returncode == 0 and "Built" in edited.stdout
+    assert tree_digest(out) == clean_serial(site, tmp_path, "c")
+    assert untouched.stat().st_mtime_ns == mtime  # unchanged files are kept, not rewritten
+    assert "Nội dung mới." in (out / "vi/tin/p3/index.html").read_text()
+
+
+def test_a_changed_template_invalidates_the_cache(make_site, tmp_path):
+    site = make_site(corpus(tmp_path))
+    assert run_process("build", "--site", site).returncode == 0
+    write_files(site, {"templates/page.html": "{{ page.title }} / {{ content }}"})
+    proc = run_process("build", "--site", site)
+    assert proc.returncode == 0 and "Nothing changed" not in proc.stdout
+    assert (site / "output/vi/tin/p1/index.html").read_text().startswith("Tin 1 / ")
