@@ -239,8 +239,8 @@ def convert_markdown(site: Site, problems: Problems, previous: dict[PageKey, Ren
     if cache is not None and fresh:
         cache.put_markdown((keys[key], rendered) for key, rendered in fresh)
     for page in site.pages.values():
-        rendered = bodies.get(page.key)
-        for line, message in rendered.problems if rendered else ():
+        found = bodies.get(page.key)
+        for line, message in found.problems if found else ():
             problems.add(page.path, message, line, 1, warning=message.startswith("unsafe link"))
     return {k: bodies[k] for k in site.pages if k in bodies}
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from generator.build import BuildOptions, Builder
+from generator.build import Builder, BuildOptions
 from generator.errors import Problem, Problems
 from generator.model import Page
 

@@ -25,7 +25,7 @@ def feed_url(site: Site, lang: str) -> str:
 
 
 def _timestamp(day: dt.date) -> str:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def atom(site: Site, lang: str, bodies: dict[tuple[str, str], str], absolute: str) -> bytes:

@@ -58,7 +58,7 @@ def nginx(h: Hosting) -> str:
     b = h.base
     headers = "".join(f'    add_header {name} "{value}" always;\n' for name, value in h.headers)
     lines = [
-        f"# sitegen: include this inside a server {{ }} block whose root is the built output folder.",
+        "# sitegen: include this inside a server { } block whose root is the built output folder.",
         "# Generated; edit the site's config, not this file.",
         "charset utf-8;",
         "index index.html;",
@@ -68,7 +68,7 @@ def nginx(h: Hosting) -> str:
         f"location = {b} {{",
         headers + "    add_header Cache-Control \"no-cache\" always;",
         "    add_header Vary \"Accept-Language\" always;",
-        f"    set $sitegen_lang \"\";",
+        "    set $sitegen_lang \"\";",
         *[f"    if ($http_accept_language ~* \"^\\s*{code}(-|;|,|\\s|$)\") {{ set $sitegen_lang {code}; }}"
           for code in reversed(h.languages)],
         f"    if ($sitegen_lang != \"\") {{ return 302 {b}$sitegen_lang/; }}",

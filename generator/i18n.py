@@ -9,12 +9,12 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
-from babel.messages.catalog import Catalog
 from babel.dates import format_date as _format_date
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
-from babel.numbers import format_compact_decimal, format_currency as _format_currency
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
+from babel.numbers import format_currency as _format_currency
 from babel.support import NullTranslations, Translations
 
 from generator.errors import Problems
@@ -140,4 +140,4 @@ def update_catalogs(theme_dir: Path, languages: list[tuple[str, str]]) -> list[P
     return written
 
 
-_FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+_FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -12,7 +12,6 @@ from urllib.parse import urljoin
 import jinja2
 from markupsafe import Markup
 
-
 from generator import exports, feeds, hosting, search, seo, translations
 from generator.config import Config
 from generator.errors import error
@@ -341,9 +340,9 @@ class Renderer:
         lang = self.config.default_language
         home = self.site.home(lang)
         ctx = self.context(home)
-        ctx["homes"] = [{"code": l.code, "name": l.name, "url": self.site.home(l.code).url,
-                         "title": self.config.title.get(l.code, ""), "locale": l.locale}
-                        for l in self.config.languages]
+        ctx["homes"] = [{"code": lg.code, "name": lg.name, "url": self.site.home(lg.code).url,
+                         "title": self.config.title.get(lg.code, ""), "locale": lg.locale}
+                        for lg in self.config.languages]
         ctx["canonical"] = self.absolute(self.config.base_path)
         ctx["alternates"] = ([{"hreflang": h["code"], "href": self.absolute(h["url"])} for h in ctx["homes"]]
                              + [{"hreflang": "x-default", "href": self.absolute(self.config.base_path)}])

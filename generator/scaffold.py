@@ -29,7 +29,7 @@ def new_page(root: Path, path: str, today: dt.date) -> list[Path]:
     if existing:
         raise error(existing[0], "already exists; nothing was created (choose another name)")
     key = rel
-    for lang, target in zip(config.codes, targets):
+    for lang, target in zip(config.codes, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         title = _PLACEHOLDER.get(lang, _PLACEHOLDER["en"])
         target.write_text(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from generator.build import BuildOptions, Builder, BuildResult
+from generator.build import Builder, BuildOptions, BuildResult
 from generator.errors import SitegenError
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]

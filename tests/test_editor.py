@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
-
-import pytest
 
 from conftest import REPO, build, page, run, tree_digest, write_files
-from generator.build import BuildOptions, Builder
+from generator.build import Builder, BuildOptions
 
 
 def test_incremental_rebuilds_equal_a_clean_build(make_site, tmp_path):
@@ -31,7 +28,7 @@ def test_incremental_rebuilds_equal_a_clean_build(make_site, tmp_path):
     ]
     for edit in edits:
         write_files(site, edit)
-        result = builder.update([site / p for p in edit])
+        builder.update([site / p for p in edit])
         clean = tmp_path / f"clean{edits.index(edit)}"
         assert build(site, "--output", clean).exit_code == 0
         assert tree_digest(site / "output") == tree_digest(clean), edit

@@ -48,7 +48,7 @@ def test_1_unclosed_front_matter(good_site):
 
 def test_2_yaml_error_cites_line_of_md_file(good_site):
     out = fails_untouched(good_site, {"content/vi/b.md": "---\ntitle: B\nsummary: x\ntags: [a\n---\n"})
-    line = next(l for l in out.splitlines() if "b.md" in l)
+    line = next(ln for ln in out.splitlines() if "b.md" in ln)
     assert line.startswith(str(Path("content/vi/b.md"))) or "content/vi/b.md:" in line
     assert re.search(r"b\.md:(4|5):\d+: YAML error", line), line
 
@@ -166,7 +166,7 @@ def test_9_foreign_folder_not_replaced(good_site, tmp_path):
 def test_10_11_two_sources_for_one_url(good_site, files):
     out = fails_untouched(good_site, files)
     names = [Path(n).name for n in files]
-    line = next(l for l in out.splitlines() if "same URL" in l)
+    line = next(ln for ln in out.splitlines() if "same URL" in ln)
     assert all(n in line for n in names), line
 
 

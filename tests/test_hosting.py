@@ -10,7 +10,6 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -127,6 +126,13 @@ def test_every_sitemap_url_answers_200(nginx):
         assert status == 200, url
 
 
+def watch(page, problems: list[str]) -> None:
+    """Collect console errors, page errors and failed requests of `page` into `problems`."""
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+
 def test_pages_work_under_the_csp_in_chromium(nginx):
     need("chromium", "the CSP is checked in a real browser")
     from playwright.sync_api import sync_playwright
@@ -140,9 +146,7 @@ def test_pages_work_under_the_csp_in_chromium(nginx):
                                      "'securitypolicyviolation', e => window.__cspViolations.push("
                                      "e.violatedDirective + ' ' + e.blockedURI));")
                 problems: list[str] = []
-                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: problems.append(str(e)))
-                page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+                watch(page, problems)
                 page.goto(f"http://{nginx}{path}")
                 page.wait_for_load_state("networkidle")
                 violations = page.evaluate("window.__cspViolations || []")

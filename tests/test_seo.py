@@ -10,7 +10,7 @@ import feedparser
 import pytest
 import xmlschema
 
-from conftest import REPO, build, page, run_process
+from conftest import REPO, build, run_process
 
 DATA = Path(__file__).parent / "data"
 
