@@ -89,6 +89,7 @@ class Renderer:
             "menu": menu, "params": cfg.params, "data": self.site.data, "home": self.site.home(lang),
             "tags": self.site.tags.get(lang, ()),
             "feed_url": feeds.feed_url(self.site, lang),
+            "search_url": f"{self.config.base_path}{lang}/search/" if self.config.search else None,
             "share_image": self.share_image(),
         }
 
@@ -159,6 +160,25 @@ class Renderer:
         self._reads.add(page.key)
         return page
 
+    def lookup(self, lang: str, rel: str) -> Page | None:
+        """Templates' `lookup('contact.md')`: the page from that source file, or None if there is none."""
+        page = self.site.pages.get((lang, rel))
+        if page is not None:
+            self._reads.add(page.key)
+        return page
+
+    def neighbours(self, page: Page, count: int) -> list[Page]:
+        """Up to `count` pages of `page`'s section around it (a window, so long sections stay cheap)."""
+        if page.section is None:
+            return []
+        keys = self.site.children.get((page.lang, page.section), ())
+        try:
+            at = keys.index(page.key)
+        except ValueError:
+            return []
+        start = max(0, min(at - count // 2, len(keys) - count))
+        return self.pages(keys[start:start + count])
+
     def context(self, page: Page, **extra: Any) -> dict[str, Any]:
         lang = page.lang
         self._reads.update((page.key, self.site.home(lang).key))
@@ -182,6 +202,8 @@ class Renderer:
             "stale_original": original if translations.is_stale(self.site, page) else None,
             "jsonld": seo.structured_data(self.site, page, self.absolute(page.url), self.share_image()),
             "search_aliases": search.search_aliases(page.title, page.body) if self.config.search else "",
+            "lookup": lambda rel: self.lookup(lang, rel),
+            "neighbours": lambda count=10: self.neighbours(page, count),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ())),
             "content_of": self.content,
             "exports": ([{"format": f, "url": f"{page.url}data.{f}"} for f in ("csv", "json")]
@@ -246,7 +268,9 @@ class Renderer:
             return
         yield from self.export_outputs(page)
         children = self.site.children.get(page.key, ())
-        size = self.config.pagination
+        # A directory (a section that exports its entries) or `paginate: false` lists everything at once.
+        whole = page.params.get("paginate") is False or isinstance(page.params.get("export"), str)
+        size = max(1, len(children)) if whole else self.config.pagination
         chunks = [children[i:i + size] for i in range(0, len(children), size)] or [()]
         for number, chunk in enumerate(chunks, start=1):
             url = page.url if number == 1 else f"{page.url}page/{number}/"

