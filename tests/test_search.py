@@ -22,13 +22,18 @@ def test_aliases_write_d_for_đ():
     assert search_aliases("Đồng Xâm", "đền và đến, Đầu tư") == "dầu dến dền dồng"
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("search") / "output"
     proc = run_process("build", "--site", REPO, "--output", out)
     assert proc.returncode == 0, proc.stderr
     assert (out / "pagefind/pagefind.js").is_file()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler = functools.partial(QuietHandler, directory=str(out))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -120,8 +125,8 @@ def test_search_is_usable_by_keyboard(browser, served):
         if page.evaluate("document.activeElement.closest('#search-results') !== null"):
             break
     assert page.evaluate("document.activeElement.closest('#search-results') !== null")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "/en/" in page.url and "/search/" not in page.url
     page.close()
 
