@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -38,18 +38,30 @@ def _run(func: Callable[[dict[str, Any], Sequence[T]], list[R]], chunk: Sequence
 def map_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Sequence[T],
                state: dict[str, Any]) -> list[R]:
     """`func(state, chunk)` over chunks of `items`, in worker processes when that pays; results in order."""
+    return list(iter_chunks(func, items, state))
+
+
+def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Sequence[T],
+                state: dict[str, Any]) -> Iterator[R]:
+    """Like `map_chunks`, but yield results as their chunks arrive, so they need not all fit in memory."""
     jobs = workers()
     if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        return func(state, items)
+        for i in range(0, len(items), 64):
+            yield from func(state, items[i:i + 64])
+        return
     _STATE.clear()
     _STATE.update(state)
-    size = max(8, len(items) // (jobs * 8))
+    size = max(8, min(64, len(items) // (jobs * 8)))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            out: list[R] = []
-            for part in pool.map(_run, [func] * len(chunks), chunks):
-                out.extend(part)
-            return out
+            pending = [pool.submit(_run, func, chunk) for chunk in chunks[: jobs * 2]]
+            following = iter(chunks[jobs * 2:])
+            while pending:  # a bounded window of chunks in flight, consumed in order
+                part = pending.pop(0).result()
+                nxt = next(following, None)
+                if nxt is not None:
+                    pending.append(pool.submit(_run, func, nxt))
+                yield from part
     finally:
         _STATE.clear()

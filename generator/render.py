@@ -17,7 +17,7 @@ from generator.config import Config
 from generator.errors import error
 from generator.markdown import Rendered
 from generator.model import Page, Site, Tag
-from generator.parallel import map_chunks
+from generator.parallel import iter_chunks
 from generator.templates import get_template, render
 
 PageKey = tuple[str, str]
@@ -229,7 +229,7 @@ class Renderer:
     def outputs(self) -> Iterator[Output]:
         """Every file of the site, in a fixed order; pages are rendered on all cores."""
         keys = list(self.site.pages)
-        for key, outputs, reads in map_chunks(_render_chunk, keys, {"renderer": self}):
+        for key, outputs, reads in iter_chunks(_render_chunk, keys, {"renderer": self}):
             self.deps[key] = reads
             yield from outputs
         for lang in self.config.codes:
