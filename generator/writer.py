@@ -50,8 +50,8 @@ def _safe_join(root: Path, rel: str) -> Path:
 
 
 class _Stop:
-    """Remembers a SIGTERM: the exception its handler raises can be swallowed (inside a finaliser or
-    a fork hook), so the writer also checks this flag between files and before the swap."""
+    """Remembers a SIGTERM until the writer is at a safe point to stop (between two files, before the
+    swap). Raising from the handler itself could leave a lock held (in a fork hook, say)."""
 
     signum = 0
 
@@ -62,12 +62,11 @@ class _Stop:
 
 @contextmanager
 def _terminate_as_exit() -> Iterator[_Stop]:
-    """Turn SIGTERM into an exception so the staging folder is cleaned up."""
+    """Turn SIGTERM into an orderly stop, so the staging folder is cleaned up."""
     stop = _Stop()
 
     def handler(signum: int, frame: object) -> None:
         stop.signum = signum
-        raise SystemExit(128 + signum)
 
     try:
         previous = signal.signal(signal.SIGTERM, handler)
