@@ -105,34 +105,66 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-class Converter:
-    """One reusable Python-Markdown converter; call `convert` for each page."""
+# Parts of Python-Markdown that can only act on text containing a given string. A page that lacks the
+# string is converted without them: the same HTML, less work (most pages use few features).
+_OPTIONAL_EXTENSIONS = {"tables": ("|",), "footnotes": ("[^",), "admonition": ("!!!",),
+                        "fenced_code": ("```", "~~~"), "attr_list": ("{",)}
+_OPTIONAL_INLINE = {"backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",),
+                    "image_link": ("![",), "image_reference": ("![",), "short_reference": ("[",),
+                    "short_image_ref": ("![",), "autolink": ("<",), "automail": ("<",), "linebreak": ("  \n",),
+                    "entity": ("&",), "em_strong": ("*", "_")}
 
-    def __init__(self, unsafe_html: bool = False, time_limit: float = 20.0, backlink_title: str | None = None) -> None:
+
+def _features(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The optional extensions and inline patterns that `text` could use."""
+    extensions = frozenset(n for n, needles in _OPTIONAL_EXTENSIONS.items() if any(x in text for x in needles))
+    inline = frozenset(n for n, needles in _OPTIONAL_INLINE.items() if any(x in text for x in needles))
+    return extensions, inline
+
+
+class Converter:
+    """Reusable Python-Markdown converters (one per combination of features); `convert` each page."""
+
+    def __init__(self, unsafe_html: bool = False, time_limit: float = 20.0, backlink_title: str | None = None,
+                 selective: bool = True) -> None:
         self.unsafe_html = unsafe_html
         self.time_limit = time_limit
-        self.md = _md.Markdown(
-            extensions=EXTENSIONS,
-            extension_configs={"toc": {"slugify": toc_slugify, "permalink": False},
-                               "footnotes": {"UNIQUE_IDS": False,
-                                             "BACKLINK_TITLE": backlink_title or "↩ %d"}},
-            output_format="html",
-        )
-        if not unsafe_html:
-            self.md.preprocessors.deregister("html_block")
-            self.md.inlinePatterns.deregister("html")
-        self.links = _Links(self.md, unsafe_html)
-        self.md.treeprocessors.register(self.links, "sitegen-links", 7)
+        self.backlink_title = backlink_title or "↩ %d"
+        self.selective = selective
+        self._converters: dict[tuple[frozenset[str], frozenset[str]], tuple[_md.Markdown, _Links]] = {}
+
+    def _converter(self, text: str) -> tuple[_md.Markdown, _Links]:
+        key = _features(text) if self.selective else (frozenset(_OPTIONAL_EXTENSIONS), frozenset(_OPTIONAL_INLINE))
+        found = self._converters.get(key)
+        if found is None:
+            extensions, inline = key
+            md = _md.Markdown(
+                extensions=[e for e in EXTENSIONS if e not in _OPTIONAL_EXTENSIONS or e in extensions],
+                extension_configs={"toc": {"slugify": toc_slugify, "permalink": False},
+                                   "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TITLE": self.backlink_title}},
+                output_format="html",
+            )
+            if not self.unsafe_html:
+                md.preprocessors.deregister("html_block")
+                md.inlinePatterns.deregister("html")
+            for name in _OPTIONAL_INLINE:
+                if name not in inline and name in md.inlinePatterns:
+                    md.inlinePatterns.deregister(name)
+            links = _Links(md, self.unsafe_html)
+            md.treeprocessors.register(links, "sitegen-links", 7)
+            found = self._converters[key] = (md, links)
+        return found
 
     def convert(self, text: str, source_dir: str, resolve: Resolver, first_line: int = 1) -> Rendered:
         """Convert Markdown `text` from a file in `source_dir` (relative to the content language root)."""
-        self.md.reset()
-        self.links.source_dir = source_dir
-        self.links.resolve = resolve
-        self.links.problems = []
+        md, links = self._converter(text)
+        md.reset()
+        links.source_dir = source_dir
+        links.resolve = resolve
+        links.problems = []
         try:
             with _time_limit(self.time_limit):
-                html = self.md.convert(text)
+                html = md.convert(text)
         except TooSlow:
             return Rendered("", (), ((first_line, f"this page took more than {self.time_limit:g} s to convert "
                                                   "and was stopped: look for very long runs of '[' or '*'"),))
@@ -141,8 +173,8 @@ class Converter:
                                                   "hundreds of levels deep)"),))
         if self.unsafe_html:
             html = _RAW_BAD_LINK.sub(r"\1#blocked:", html)
-        toc = tuple(_plain_toc(getattr(self.md, "toc_tokens", [])))
-        problems = tuple((_line_of(text, written, first_line), msg) for written, msg in self.links.problems)
+        toc = tuple(_plain_toc(getattr(md, "toc_tokens", [])))
+        problems = tuple((_line_of(text, written, first_line), msg) for written, msg in links.problems)
         return Rendered(html, toc, problems)
 
 

@@ -63,3 +63,22 @@ def test_fuzz_markdown_only_renders(text):
     r = convert(text)
     assert isinstance(r.html, str)
     assert "<script" not in r.html.lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("[]()*_`<>!#-:|{}^~&\\\n abđ.md/\"'") + ["  \n", "```", "!!! note", "[^1]"]),
+                max_size=120).map("".join))
+def test_selective_converter_gives_the_same_html_as_the_full_one(text):
+    full = Converter(selective=False).convert(text, "vi", lambda _: "/x/")
+    selective = Converter().convert(text, "vi", lambda _: "/x/")
+    assert selective == full
+
+
+def test_selective_converter_matches_on_the_example_site():
+    from conftest import REPO
+    from generator.frontmatter import read_text, split
+
+    full, selective = Converter(selective=False), Converter()
+    for path in sorted((REPO / "content").rglob("*.md")):
+        body = split(read_text(path), path)[1]
+        assert selective.convert(body, "vi", lambda _: "/x/") == full.convert(body, "vi", lambda _: "/x/"), path
