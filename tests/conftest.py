@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,10 +88,73 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 def need(tool: str, why: str) -> None:
     """Skip when `tool` is missing, or fail under SITEGEN_REQUIRE_ALL=1."""
-    import shutil
-
     if shutil.which(tool) is None:
         message = f"{tool} is not installed ({why}); .ci/run installs it"
         if REQUIRE_ALL:
             pytest.fail(message + " and SITEGEN_REQUIRE_ALL=1 forbids skipping")
         pytest.skip(message)
+
+
+# -- real servers and a real browser, shared by the browser, search, hosting and serve tests ------------
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[str] | subprocess.Popen[bytes] | None = None,
+                  seconds: float = 60) -> None:
+    """Wait until something listens on 127.0.0.1:`port` (failing early if `proc` died)."""
+    import socket
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                raise AssertionError(f"the server exited with {proc.returncode}") from None
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+@contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve `folder` over HTTP on 127.0.0.1 (a plain static host); yield its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextmanager
+def chromium(why: str) -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser); skip or fail where missing."""
+    need("chromium", why)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -6,25 +6,19 @@ SITEGEN_SCREENSHOTS=1 also writes docs/screenshot-home-<lang>.png (1280x900)."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, build, need
+from conftest import REPO, build, chromium, need, serve_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SITE = Path(os.environ.get("SITEGEN_EXAMPLE_SITE", REPO))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 # The same page in each language.
 PAGES = {
     "home": {"vi": "/vi/", "en": "/en/"},
@@ -48,27 +42,14 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(out: Path) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_folder(out) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    need("chromium", "browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium("browser tests") as b:
+        yield b
 
 
 def open_page(browser, server: str, path: str, width: int = 1280, height: int = 900, js: bool = True):

@@ -5,24 +5,12 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from conftest import REPO, need, run_process
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import REPO, chromium, free_port, need, run_process, wait_for_port
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +45,7 @@ http {{
     check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(work)], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
     server = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)], stderr=subprocess.PIPE)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_for_port(port, server, 20)
     try:
         yield f"127.0.0.1:{port}"
     finally:
@@ -134,25 +116,18 @@ def watch(page, problems: list[str]) -> None:
 
 
 def test_pages_work_under_the_csp_in_chromium(nginx):
-    need("chromium", "the CSP is checked in a real browser")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        try:
-            for path in ("/vi/", "/en/", "/vi/gioi-thieu/lich-su/", "/en/about/history/"):
-                page = browser.new_page()
-                page.add_init_script("window.__cspViolations = []; document.addEventListener("
-                                     "'securitypolicyviolation', e => window.__cspViolations.push("
-                                     "e.violatedDirective + ' ' + e.blockedURI));")
-                problems: list[str] = []
-                watch(page, problems)
-                page.goto(f"http://{nginx}{path}")
-                page.wait_for_load_state("networkidle")
-                violations = page.evaluate("window.__cspViolations || []")
-                assert problems == [] and violations == [], (path, problems, violations)
-                # The stylesheet really applied (a CSP block would leave the default white-on-black skip link).
-                assert page.evaluate("getComputedStyle(document.querySelector('.skip-link')).position") == "absolute"
-                page.close()
-        finally:
-            browser.close()
+    with chromium("the CSP is checked in a real browser") as browser:
+        for path in ("/vi/", "/en/", "/vi/gioi-thieu/lich-su/", "/en/about/history/"):
+            page = browser.new_page()
+            page.add_init_script("window.__cspViolations = []; document.addEventListener("
+                                 "'securitypolicyviolation', e => window.__cspViolations.push("
+                                 "e.violatedDirective + ' ' + e.blockedURI));")
+            problems: list[str] = []
+            watch(page, problems)
+            page.goto(f"http://{nginx}{path}")
+            page.wait_for_load_state("networkidle")
+            violations = page.evaluate("window.__cspViolations || []")
+            assert problems == [] and violations == [], (path, problems, violations)
+            # The stylesheet really applied (a CSP block would leave the default white-on-black skip link).
+            assert page.evaluate("getComputedStyle(document.querySelector('.skip-link')).position") == "absolute"
+            page.close()

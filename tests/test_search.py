@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, need, run_process
+from conftest import REPO, chromium, run_process, serve_folder
 from generator.search import search_aliases
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def test_aliases_write_d_for_đ():
     assert search_aliases("Đồng Xâm", "đền và đến, Đầu tư") == "dầu dến dền dồng"
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +21,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc = run_process("build", "--site", REPO, "--output", out)
     assert proc.returncode == 0, proc.stderr
     assert (out / "pagefind/pagefind.js").is_file()
-    handler = functools.partial(QuietHandler, directory=str(out))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve_folder(out) as base:
+        yield base
 
 
 def test_index_is_deterministic(tmp_path: Path):
@@ -52,13 +36,8 @@ def test_index_is_deterministic(tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    need("chromium", "search is checked in a real browser")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+    with chromium("search is checked in a real browser") as b:
         yield b
-        b.close()
 
 
 def results(browser, base: str, lang: str, query: str) -> list[str]:

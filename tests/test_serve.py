@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,7 @@ from pathlib import Path
 import pytest
 from tornado.websocket import websocket_connect
 
-from conftest import page
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import free_port, page, wait_for_port
 
 
 def get(port: int, path: str) -> tuple[int, str]:
@@ -40,14 +33,7 @@ def server(make_site) -> Iterator[tuple[Path, int, subprocess.Popen[str]]]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            time.sleep(0.1)
+    wait_for_port(port, proc)
     yield site, port, proc
     proc.terminate()
     proc.wait(timeout=20)
