@@ -174,14 +174,18 @@ def i18n_group() -> None:
 
 
 def _theme_and_languages(site: Path) -> tuple[Path, list[tuple[str, str]]]:
+    """The site's theme folder and its (code, locale) pairs, or exit 1 with the located error."""
     from generator.config import load_config
     from generator.discover import theme_dirs
     from generator.errors import error
 
-    config = load_config(site.resolve())
-    dirs = theme_dirs(config.root, config.theme)
-    if not dirs:
-        raise error(config.source_file, f"theme {config.theme!r} not found")
+    try:
+        config = load_config(site.resolve())
+        dirs = theme_dirs(config.root, config.theme)
+        if not dirs:
+            raise error(config.source_file, f"theme {config.theme!r} not found")
+    except SitegenError as exc:
+        _fail(exc, False)
     return dirs[0], [(lang.code, lang.locale) for lang in config.languages]
 
 
@@ -189,19 +193,10 @@ def _theme_and_languages(site: Path) -> tuple[Path, list[tuple[str, str]]]:
 @SITE
 def i18n_extract(site: Path) -> None:
     """Write the theme's messages.pot from its templates."""
-    from babel.messages.pofile import write_po
+    from generator.i18n import write_template
 
-    from generator.i18n import DOMAIN, extract
-
-    try:
-        theme, _ = _theme_and_languages(site)
-    except SitegenError as exc:
-        _fail(exc, False)
-    pot = theme / "locales" / f"{DOMAIN}.pot"
-    pot.parent.mkdir(parents=True, exist_ok=True)
-    catalog = extract(theme)
-    with pot.open("wb") as fh:
-        write_po(fh, catalog, width=100, sort_output=True)
+    theme, _ = _theme_and_languages(site)
+    pot, catalog = write_template(theme)
     click.echo(f"{pot}: {len(catalog)} strings")
 
 
@@ -213,10 +208,7 @@ def i18n_update(site: Path) -> None:
 
     from generator.i18n import update_catalogs
 
-    try:
-        theme, languages = _theme_and_languages(site)
-    except SitegenError as exc:
-        _fail(exc, False)
+    theme, languages = _theme_and_languages(site)
     for path in update_catalogs(theme, languages):
         if path.suffix == ".po":
             with path.open("rb") as fh:

@@ -111,17 +111,24 @@ def extract(theme_dir: Path) -> Catalog:
     return catalog
 
 
-def update_catalogs(theme_dir: Path, languages: list[tuple[str, str]]) -> list[Path]:
-    """Write messages.pot and bring every language's messages.po up to date; return the files written."""
+def write_template(theme_dir: Path) -> tuple[Path, Catalog]:
+    """Extract the theme's strings into locales/messages.pot; return its path and the catalog."""
     from babel.messages.pofile import write_po
 
     template = extract(theme_dir)
-    written = []
     pot = theme_dir / "locales" / f"{DOMAIN}.pot"
     pot.parent.mkdir(parents=True, exist_ok=True)
     with pot.open("wb") as fh:
         write_po(fh, template, width=100, sort_output=True, omit_header=False)
-    written.append(pot)
+    return pot, template
+
+
+def update_catalogs(theme_dir: Path, languages: list[tuple[str, str]]) -> list[Path]:
+    """Write messages.pot and bring every language's messages.po up to date; return the files written."""
+    from babel.messages.pofile import write_po
+
+    pot, template = write_template(theme_dir)
+    written = [pot]
     for lang, locale in languages:
         path = catalog_path(theme_dir, lang)
         if path.is_file():

@@ -79,18 +79,8 @@ def structured_data(site: Site, page: Page, absolute_url: str, image: str | None
 def dataset(site: Site, page: Page, absolute_url: str, stats: list[Any]) -> dict[str, Any]:
     lang = page.lang
     years = sorted({int(s["year"]) for s in stats if isinstance(s, dict) and isinstance(s.get("year"), int)})
-    names = []
-    for s in stats:
-        if isinstance(s, dict) and isinstance(s.get("label"), dict):
-            label = s["label"].get(lang)
-            if label and label not in names:
-                names.append(label)
-    sources = []
-    for s in stats:
-        if isinstance(s, dict) and isinstance(s.get("source"), dict):
-            src = s["source"].get(lang)
-            if src and src not in sources:
-                sources.append(src)
+    names = _distinct(stats, "label", lang)
+    sources = _distinct(stats, "source", lang)
     ds: dict[str, Any] = {
         "@context": "https://schema.org", "@type": "Dataset", "name": page.title, "url": absolute_url,
         "inLanguage": lang, "description": page.summary or page.title,
@@ -100,3 +90,13 @@ def dataset(site: Site, page: Page, absolute_url: str, stats: list[Any]) -> dict
     if years:
         ds["temporalCoverage"] = f"{years[0]}/{years[-1]}"
     return ds
+
+
+def _distinct(stats: list[Any], field: str, lang: str) -> list[str]:
+    """The distinct texts in `lang` of a per-language `field` of the statistics, in order."""
+    out: list[str] = []
+    for s in stats:
+        text = s[field].get(lang) if isinstance(s, dict) and isinstance(s.get(field), dict) else None
+        if text and text not in out:
+            out.append(text)
+    return out

@@ -30,3 +30,22 @@ def test_every_catalog_translates_every_theme_string():
             catalog = read_po(fh, locale=locale)
         translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
         assert ids <= translated, f"{lang} lacks: {sorted(ids - translated, key=str)}"
+
+
+def test_i18n_extract_and_update_keep_catalogs_current(make_site):
+    import shutil
+
+    from conftest import run
+
+    site = make_site()
+    theme = site / "themes/default"
+    shutil.copytree(THEME, theme)
+    (theme / "templates/extra.html").write_text('{{ _("A brand new string") }}')
+    result = run("i18n", "extract", "--site", site)
+    assert result.exit_code == 0 and "messages.pot" in result.output
+    assert 'msgid "A brand new string"' in (theme / "locales/messages.pot").read_text()
+    result = run("i18n", "update", "--site", site)
+    assert result.exit_code == 0 and "1 untranslated" in result.output
+    vi = (theme / "locales/vi/LC_MESSAGES/messages.po").read_text()
+    assert 'msgid "A brand new string"\nmsgstr ""' in vi and 'msgstr "Nguồn"' in vi  # old translations kept
+    assert run("i18n", "update", "--site", site / "nowhere").exit_code == 1
