@@ -163,15 +163,20 @@ def report(result: SitegenRuns) -> str:
     return table(rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=1000, help="pages per language (default 1000)")
-    parser.add_argument("--runs", type=int, default=3, help="repetitions (default 3)")
+def add_corpus_options(parser: argparse.ArgumentParser) -> None:
+    """The options build_speed.py and compare.py share: the corpus seed, the code measured, search."""
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sitegen-src", type=Path, default=REPO,
                         help="folder with the generator/ package to run (default: this checkout)")
     parser.add_argument("--search", action="store_true",
                         help="build sitegen's search index too (default off: Hugo and Pelican build none)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=1000, help="pages per language (default 1000)")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions (default 3)")
+    add_corpus_options(parser)
     args = parser.parse_args(argv)
     if args.pages < 1 or args.runs < 1:
         parser.error("--pages and --runs must be at least 1")

@@ -245,11 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=f"{BASE_N},{TARGET_N}",
                         help=f"pages per language, comma-separated (default {BASE_N},{TARGET_N})")
     parser.add_argument("--runs", type=int, default=5, help="cold builds per tool and size (default 5)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--sitegen-src", type=Path, default=REPO,
-                        help="folder with the generator/ package to run (default: this checkout)")
-    parser.add_argument("--search", action="store_true",
-                        help="build sitegen's search index too (default off: Hugo and Pelican build none)")
+    build_speed.add_corpus_options(parser)
     args = parser.parse_args(argv)
     try:
         sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})

@@ -18,6 +18,8 @@ from click.testing import CliRunner, Result
 from generator.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+# The example site the theme and browser tests build; another copy can be checked with SITEGEN_EXAMPLE_SITE.
+EXAMPLE_SITE = Path(os.environ.get("SITEGEN_EXAMPLE_SITE", REPO))
 REQUIRE_ALL = os.environ.get("SITEGEN_REQUIRE_ALL") == "1"
 
 SITE_YAML = """\
@@ -43,6 +45,15 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
 def page(title: str, body: str = "", **fields: str) -> str:
     extra = "".join(f"{k}: {v}\n" for k, v in fields.items())
     return f"---\ntitle: {title}\n{extra}---\n{body}\n"
+
+
+@pytest.fixture(scope="session")
+def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site built once (in-process) for the tests that only read its output."""
+    folder = tmp_path_factory.mktemp("example") / "out"
+    result = build(EXAMPLE_SITE, "--output", folder)
+    assert result.exit_code == 0, result.output
+    return folder
 
 
 @pytest.fixture

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, build, chromium, need, serve_folder
+from conftest import REPO, chromium, need, serve_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SITE = Path(os.environ.get("SITEGEN_EXAMPLE_SITE", REPO))
 # The same page in each language.
 PAGES = {
     "home": {"vi": "/vi/", "en": "/en/"},
@@ -33,11 +32,8 @@ ALL = [(name, lang) for name in PAGES for lang in ("vi", "en")]
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("browser") / "out"
-    result = build(SITE, "--output", folder)
-    assert result.exit_code == 0, result.output
-    return folder
+def out(example_output: Path) -> Path:
+    return example_output
 
 
 @pytest.fixture(scope="module")

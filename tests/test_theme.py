@@ -4,7 +4,6 @@ project directories, the key statistics in both locales, and each page's languag
 from __future__ import annotations
 
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,8 +14,6 @@ import pytest
 from conftest import REPO, build, page
 
 THEME = REPO / "themes" / "default"
-# The site to build; another copy of the example site can be checked with SITEGEN_EXAMPLE_SITE=<folder>.
-SITE = Path(os.environ.get("SITEGEN_EXAMPLE_SITE", REPO))
 LANGS = ("vi", "en")
 
 
@@ -63,11 +60,8 @@ def parse(path: Path) -> Markup:
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("theme") / "out"
-    result = build(SITE, "--output", folder)
-    assert result.exit_code == 0, result.output
-    return folder
+def out(example_output: Path) -> Path:
+    return example_output
 
 
 @pytest.fixture(scope="module")
