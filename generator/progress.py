@@ -28,7 +28,7 @@ def track(items: Iterable[T], total: int, description: str, enabled: bool = True
                 yield item
                 bar.advance(task)
         return
-    print(f"{description}: {total} files…", file=sys.stderr, flush=True)
+    print(f"{description}…", file=sys.stderr, flush=True)  # the total is only an estimate
     count = 0
     for item in items:
         count += 1
