@@ -14,7 +14,9 @@ from urllib.parse import quote, unquote, urlsplit
 from xml.etree.ElementTree import Element
 
 import markdown as _md
-from markdown.treeprocessors import Treeprocessor
+from markdown.extensions.toc import TocExtension, TocTreeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.util import AtomicString
 
 from generator.slugs import toc_slugify
 
@@ -112,18 +114,68 @@ _OPTIONAL_EXTENSIONS = {"tables": ("|",), "footnotes": ("[^",), "admonition": ("
 _OPTIONAL_INLINE = {"backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",),
                     "image_link": ("![",), "image_reference": ("![",), "short_reference": ("[",),
                     "short_image_ref": ("![",), "autolink": ("<",), "automail": ("<",), "linebreak": ("  \n",),
-                    "entity": ("&",), "em_strong": ("*", "_")}
+                    "html": ("<",), "entity": ("&",), "em_strong": ("*", "_"), "footnote": ("[^",)}
+_OPTIONAL_BLOCKS = {"hashheader": ("#",), "setextheader": ("=", "-"), "hr": ("-", "_", "*"),
+                    "olist": tuple(f"{d}." for d in range(10)), "ulist": ("*", "-", "+"), "quote": (">",),
+                    "reference": ("]:",)}
+_TOC_MARKER = "[TOC]"
 
 
-def _features(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The optional extensions and inline patterns that `text` could use."""
-    extensions = frozenset(n for n, needles in _OPTIONAL_EXTENSIONS.items() if any(x in text for x in needles))
-    inline = frozenset(n for n, needles in _OPTIONAL_INLINE.items() if any(x in text for x in needles))
-    return extensions, inline
+def _features(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The optional extensions, inline patterns and block processors that `text` could use."""
+    def present(table: dict[str, tuple[str, ...]]) -> frozenset[str]:
+        return frozenset(n for n, needles in table.items() if any(x in text for x in needles))
+
+    return present(_OPTIONAL_EXTENSIONS), present(_OPTIONAL_INLINE), present(_OPTIONAL_BLOCKS)
+
+
+class _Inline(InlineProcessor):
+    """Python-Markdown's inline pass, skipping for each run of text the patterns whose trigger
+    (a `*`, a `[`, …) it lacks: they could not match it, so the result is the same."""
+
+    def __init__(self, md: _md.Markdown) -> None:
+        super().__init__(md)
+        self._needles: list[tuple[str, ...] | None] | None = None
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+        if isinstance(data, AtomicString):
+            return data
+        if self._needles is None:
+            names = {id(self.inlinePatterns[name]): name for name in _OPTIONAL_INLINE if name in self.inlinePatterns}
+            self._needles = [_OPTIONAL_INLINE.get(names.get(id(p), "")) for p in self.inlinePatterns]
+        apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+        patterns, needles = self.inlinePatterns, self._needles
+        start, count = 0, len(needles)
+        while patternIndex < count:
+            wanted = needles[patternIndex]
+            if wanted is not None and not any(x in data for x in wanted):
+                patternIndex, start = patternIndex + 1, 0  # as the pattern's failed search would
+                continue
+            data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+class _Toc(TocTreeprocessor):
+    """The toc extension's heading ids and tokens; the TOC's own HTML only for a page with `[TOC]`."""
+
+    wants_div = True
+
+    def build_toc_div(self, toc_list: list[Any]) -> Element:
+        return super().build_toc_div(toc_list) if self.wants_div else Element("div")
+
+
+class _TocExtension(TocExtension):
+    TreeProcessorClass = _Toc
 
 
 class Converter:
-    """Reusable Python-Markdown converters (one per combination of features); `convert` each page."""
+    """Reusable Python-Markdown converters (one per combination of features); `convert` each page.
+
+    With `selective` (the default), each page is converted by a Markdown instance without the parts its
+    text cannot use; `selective=False` is stock Python-Markdown, against which the tests compare.
+    """
 
     def __init__(self, unsafe_html: bool = False, time_limit: float = 20.0, backlink_title: str | None = None,
                  selective: bool = True) -> None:
@@ -131,29 +183,44 @@ class Converter:
         self.time_limit = time_limit
         self.backlink_title = backlink_title or "↩ %d"
         self.selective = selective
-        self._converters: dict[tuple[frozenset[str], frozenset[str]], tuple[_md.Markdown, _Links]] = {}
+        self._converters: dict[object, tuple[_md.Markdown, _Links]] = {}
 
     def _converter(self, text: str) -> tuple[_md.Markdown, _Links]:
-        key = _features(text) if self.selective else (frozenset(_OPTIONAL_EXTENSIONS), frozenset(_OPTIONAL_INLINE))
+        key = _features(text) if self.selective else None
         found = self._converters.get(key)
         if found is None:
-            extensions, inline = key
-            md = _md.Markdown(
-                extensions=[e for e in EXTENSIONS if e not in _OPTIONAL_EXTENSIONS or e in extensions],
-                extension_configs={"toc": {"slugify": toc_slugify, "permalink": False},
-                                   "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TITLE": self.backlink_title}},
-                output_format="html",
-            )
-            if not self.unsafe_html:
-                md.preprocessors.deregister("html_block")
-                md.inlinePatterns.deregister("html")
+            found = self._converters[key] = self._make(key)
+        if self.selective:
+            toc = found[0].treeprocessors["toc"]
+            toc.wants_div = toc.marker = _TOC_MARKER if _TOC_MARKER in text else ""  # type: ignore[attr-defined]
+        return found
+
+    def _make(self, key: tuple[frozenset[str], frozenset[str], frozenset[str]] | None) -> tuple[_md.Markdown, _Links]:
+        configs = {"slugify": toc_slugify, "permalink": False}
+        extensions: list[str | TocExtension] = [e for e in EXTENSIONS
+                                                if key is None or e not in _OPTIONAL_EXTENSIONS or e in key[0]]
+        if key is not None:
+            extensions[extensions.index("toc")] = _TocExtension(**configs)
+        md = _md.Markdown(extensions=extensions, output_format="html",
+                          extension_configs={"toc": configs, "footnotes": {"UNIQUE_IDS": False,
+                                                                           "BACKLINK_TITLE": self.backlink_title}})
+        if not self.unsafe_html:
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+        if key is not None:
+            _, inline, blocks = key
             for name in _OPTIONAL_INLINE:
                 if name not in inline and name in md.inlinePatterns:
                     md.inlinePatterns.deregister(name)
-            links = _Links(md, self.unsafe_html)
-            md.treeprocessors.register(links, "sitegen-links", 7)
-            found = self._converters[key] = (md, links)
-        return found
+            for name in _OPTIONAL_BLOCKS:
+                if name not in blocks and name in md.parser.blockprocessors:
+                    md.parser.blockprocessors.deregister(name)
+            md.treeprocessors.register(_Inline(md), "inline", 20)
+            block_level = frozenset(md.block_level_elements)
+            md.is_block_level = lambda tag: isinstance(tag, str) and tag.lower().rstrip("/") in block_level  # type: ignore[method-assign]
+        links = _Links(md, self.unsafe_html)
+        md.treeprocessors.register(links, "sitegen-links", 7)
+        return md, links
 
     def convert(self, text: str, source_dir: str, resolve: Resolver, first_line: int = 1) -> Rendered:
         """Convert Markdown `text` from a file in `source_dir` (relative to the content language root)."""

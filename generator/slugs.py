@@ -9,19 +9,29 @@ _SEPARATORS = re.compile(r"[^\w]+|_+")
 _DASHES = re.compile(r"-{2,}")
 
 
+class _FoldTable(dict[int, str]):
+    """`str.translate` table filled on first use: each character's folded form."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch in "đĐ":
+            out = "d" if ch == "đ" else "D"
+        else:
+            decomposed = unicodedata.normalize("NFD", ch)
+            if decomposed[0] < "\u0250":  # Latin: drop the marks
+                out = "".join(c for c in decomposed if not unicodedata.combining(c))
+            else:  # kana voicing marks and the like belong to the letter
+                out = ch
+        self[code] = out
+        return out
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Strip tone and other marks from Latin letters and map đ to d; other scripts stay intact."""
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        if ch in "đĐ":
-            out.append("d" if ch == "đ" else "D")
-            continue
-        decomposed = unicodedata.normalize("NFD", ch)
-        if decomposed[0] < "\u0250":  # Latin: drop the marks
-            out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
-        else:  # kana voicing marks and the like belong to the letter
-            out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).translate(_FOLD))
 
 
 def slugify(text: str, separator: str = "-") -> str:

@@ -33,3 +33,22 @@ def test_slugify_is_idempotent_and_a_safe_segment(text):
     assert "/" not in slug and "\\" not in slug and "." not in slug and "\x00" not in slug
     assert not slug.startswith("-") and not slug.endswith("-")
     assert re.fullmatch(r"[\w-]*", slug)
+
+
+def _fold_by_character(text: str) -> str:
+    """The definition `fold` implements with a cached translation table."""
+    import unicodedata
+
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        if ch in "đĐ":
+            out.append("d" if ch == "đ" else "D")
+            continue
+        decomposed = unicodedata.normalize("NFD", ch)
+        out.append("".join(c for c in decomposed if not unicodedata.combining(c)) if decomposed[0] < "\u0250" else ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+@given(st.text())
+def test_fold_is_the_per_character_definition(text):
+    assert fold(text) == _fold_by_character(text)
