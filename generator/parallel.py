@@ -7,6 +7,7 @@ output does not depend on scheduling.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -53,6 +54,7 @@ def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: S
     _STATE.update(state)
     size = max(8, min(64, len(items) // (jobs * 8)))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    gc.freeze()  # workers' collections then skip the inherited heap, which stays shared, not copied
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             pending = [pool.submit(_run, func, chunk) for chunk in chunks[: jobs * 2]]
@@ -64,4 +66,5 @@ def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: S
                     pending.append(pool.submit(_run, func, nxt))
                 yield from part
     finally:
+        gc.unfreeze()
         _STATE.clear()
