@@ -10,26 +10,27 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 
 from generator import search, translations
-from generator.cache import Cache, code_version, fingerprint, markdown_key, tree_stats
+from generator.cache import Cache, code_version, fingerprint, tree_stats
 from generator.config import CONFIG_FILE, Config, load_config
+from generator.convert import Bodies
 from generator.errors import Problem, Problems, SitegenError
 from generator.frontmatter import SourceCache
 from generator.i18n import load_translations
-from generator.markdown import Converter, Rendered
 from generator.model import Page, Site
-from generator.parallel import map_chunks
+from generator.parallel import iter_chunks
 from generator.progress import track
-from generator.render import Output, Renderer
+from generator.render import Job, Output, Renderer
 from generator.site import load_site
 from generator.templates import make_environment
-from generator.writer import check_output_dir, remove_stale, write_site
+from generator.writer import Staging, check_output_dir, remove_stale, staging
 
 PageKey = tuple[str, str]
 
@@ -73,7 +74,7 @@ class Builder:
         self.root = options.site.resolve()
         self.cache = SourceCache()
         self.site: Site | None = None
-        self.bodies: dict[PageKey, Rendered] = {}
+        self.bodies: Bodies | None = None
         self.digests: dict[str, str] = {}  # output path -> sha256 of what is there now
         self.deps: dict[PageKey, set[PageKey]] = {}  # page -> the pages its output shows
         self.output = (options.output if options.output is not None else self.root / "output").resolve()
@@ -105,13 +106,20 @@ class Builder:
                                        status={k: translations.LanguageStatus(k, **v)
                                                for k, v in summary["status"].items()})
             config, site, envs, problems = self._load()
-            bodies = convert_markdown(site, problems, self.bodies if self.site else {}, self.site, cache)
-            problems.raise_if_errors(strict=self.options.strict)
+            bodies = Bodies(site, self.root if cache is not None else None)
             renderer = Renderer(site, bodies, envs)
-            outputs = track(renderer.outputs(), renderer.count(), "Writing", self.options.progress)
             previous = cache.get_state("digests") if cache is not None and intact else None
-            digests = write_site(outputs, self.output, search.index if config.search else None, previous)
-            self.site, self.bodies, self.digests, self.deps = site, bodies, digests, renderer.deps
+            with staging(self.output, previous) as (folder, stop):
+                digests, deps = self._render(renderer, folder, stop, problems)
+                problems.raise_if_errors(strict=self.options.strict)
+                for item in renderer.outputs_of_site():
+                    stop.check()
+                    digests[item.path] = folder.put(item)
+                bodies.flush()
+                bodies.close()
+                stop.check()
+                folder.commit(search.index if config.search else None)
+            self.site, self.bodies, self.digests, self.deps = site, bodies, digests, deps
             result = self._result(site, problems, started, len(digests), written=len(digests),
                                   rendered=len(site.pages), full=True)
             if cache is not None:
@@ -122,6 +130,26 @@ class Builder:
         finally:
             if cache is not None:
                 cache.close()
+
+    def _render(self, renderer: Renderer, folder: Staging, stop: _Stoppable,
+                problems: Problems) -> tuple[dict[str, str], dict[PageKey, set[PageKey]]]:
+        """Render and write every page and tag list on all cores; collect digests, dependencies, problems."""
+        site = renderer.site
+        jobs = renderer.jobs()
+        digests: dict[str, str] = {}
+        deps: dict[PageKey, set[PageKey]] = {}
+        results = iter_chunks(_render_chunk, jobs, {"renderer": renderer, "staging": folder})
+        with closing(results):  # on an error or a stop, the workers end before the staging folder goes
+            for job, files, reads, found in track(results, len(jobs), "Rendering", self.options.progress):
+                stop.check()
+                digests.update(files)
+                if reads is not None:
+                    key = (job[1], job[2])
+                    deps[key] = reads
+                    for line, message in found:
+                        problems.add(site.pages[key].path, message, line, 1,
+                                     warning=message.startswith("unsafe link"))
+        return digests, deps
 
     def _inputs_fingerprint(self) -> str:
         """Every input of a build, cheaply: sitegen's code, the options, and each input file's size and time."""
@@ -148,10 +176,14 @@ class Builder:
                                                     or site.pages[k].translation_key != old.pages[k].translation_key
                                                     for k in site.pages):
             return self.full()  # pages came, went or moved: every switcher and list may change
-        bodies = convert_markdown(site, problems, self.bodies, old)
-        problems.raise_if_errors(strict=self.options.strict)
+        bodies = Bodies(site, self.root if self.options.cache else None, previous=self.bodies)
         renderer = Renderer(site, bodies, envs)
         changed_pages = {k for k, page in site.pages.items() if old.pages.get(k) != page}
+        for key in sorted(changed_pages):  # check the edited pages before writing anything
+            body = bodies.get(key)
+            for line, message in body.problems if body else ():
+                problems.add(site.pages[key].path, message, line, 1, warning=message.startswith("unsafe link"))
+        problems.raise_if_errors(strict=self.options.strict)
         affected = changed_pages | {k for k, reads in self.deps.items() if reads & changed_pages}
         outputs: list[Output] = []
         for key in sorted(affected):
@@ -163,6 +195,8 @@ class Builder:
         written = self._write_changed(outputs)
         if config.search and written:
             search.index(self.output)
+        bodies.flush()
+        bodies.close()
         self.site, self.bodies = site, bodies
         return self._result(site, problems, started, len(self.digests), written=written,
                             rendered=len(affected), full=False)
@@ -205,68 +239,32 @@ def _as_json(value: object) -> object:
     return json.loads(json.dumps(value))
 
 
-def convert_markdown(site: Site, problems: Problems, previous: dict[PageKey, Rendered] | None = None,
-                     old: Site | None = None, cache: Cache | None = None) -> dict[PageKey, Rendered]:
-    """Render every page's Markdown (on all cores), reusing results for pages whose text did not change."""
-    links = link_targets(site)
-    reuse = previous is not None and old is not None and link_targets(old) == links
-    bodies: dict[PageKey, Rendered] = {}
-    todo: list[PageKey] = []
-    for page in site.pages.values():
-        if not page.body and page.kind != "page":
-            continue
-        before = old.pages.get(page.key) if reuse and old is not None else None
-        if previous is not None and before is not None and before.body == page.body and page.key in previous:
-            bodies[page.key] = previous[page.key]
+class _Stoppable(Protocol):
+    def check(self) -> None: ...
+
+
+JobResult = tuple[Job, list[tuple[str, str]], "set[PageKey] | None", tuple[tuple[int, str], ...]]
+
+
+def _render_chunk(state: dict[str, Any], jobs: Sequence[Job]) -> list[JobResult]:
+    """In a worker: render and write `jobs`; return each one's files and digests, and for a page what
+    pages it read and the problems found in its Markdown."""
+    renderer: Renderer = state["renderer"]
+    folder: Staging = state["staging"]
+    bodies = renderer.bodies
+    bodies.prefetch([(lang, name) for kind, lang, name in jobs if kind == "page"])
+    out: list[JobResult] = []
+    for job in jobs:
+        files = [(item.path, folder.put(item)) for item in renderer.job_outputs(job)]
+        if job[0] == "page":
+            key = (job[1], job[2])
+            body = bodies.get(key)
+            out.append((job, files, renderer.deps.pop(key), body.problems if body else ()))
         else:
-            todo.append(page.key)
-    keys: dict[PageKey, str] = {}
-    if cache is not None and todo:
-        links_digest = fingerprint(sorted(links.items()))
-        for key in todo:
-            page = site.pages[key]
-            folder = page.rel.rsplit("/", 1)[0] if "/" in page.rel else ""
-            keys[key] = markdown_key(page.body, f"{page.lang}/{folder}", site.config.unsafe_html, links_digest)
-        cached = cache.get_markdown(list(keys.values()))
-        for key in list(todo):
-            if keys[key] in cached:
-                bodies[key] = cached[keys[key]]
-        todo = [k for k in todo if k not in bodies]
-    state = {"site": site, "links": links}
-    fresh = map_chunks(_convert_chunk, todo, state)
-    for key, rendered in fresh:
-        bodies[key] = rendered
-    if cache is not None and fresh:
-        cache.put_markdown((keys[key], rendered) for key, rendered in fresh)
-    for page in site.pages.values():
-        found = bodies.get(page.key)
-        for line, message in found.problems if found else ():
-            problems.add(page.path, message, line, 1, warning=message.startswith("unsafe link"))
-    return {k: bodies[k] for k in site.pages if k in bodies}
-
-
-def _convert_chunk(state: dict[str, Any], keys: Sequence[PageKey]) -> list[tuple[PageKey, Rendered]]:
-    site: Site = state["site"]
-    links: dict[str, str] = state["links"]
-    converter = Converter(unsafe_html=site.config.unsafe_html)
-    out = []
-    for key in keys:
-        page = site.pages[key]
-        folder = page.rel.rsplit("/", 1)[0] if "/" in page.rel else ""
-        out.append((key, converter.convert(page.body, f"{page.lang}/{folder}".rstrip("/"), links.get,
-                                           page.body_line)))
+            out.append((job, files, None, ()))
+    bodies.flush()
+    bodies.forget()
     return out
-
-
-def link_targets(site: Site) -> dict[str, str]:
-    """Map `<lang>/<source path>` of every page and content file to its URL."""
-    targets = {f"{p.lang}/{p.rel}": p.url for p in site.pages.values()}
-    content = site.config.content_dir
-    for asset in site.assets:
-        if asset.source.is_relative_to(content):
-            rel = asset.source.relative_to(content).as_posix()
-            targets[rel] = site.config.base_path + asset.output
-    return targets
 
 
 def environments(config: Config, site: Site, problems: Problems) -> dict[str, jinja2.Environment]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -43,7 +43,7 @@ def map_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Se
 
 
 def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Sequence[T],
-                state: dict[str, Any]) -> Iterator[R]:
+                state: dict[str, Any]) -> Generator[R, None, None]:
     """Like `map_chunks`, but yield results as their chunks arrive, so they need not all fit in memory."""
     jobs = workers()
     if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
@@ -55,16 +55,17 @@ def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: S
     size = max(8, min(64, len(items) // (jobs * 8)))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     gc.freeze()  # workers' collections then skip the inherited heap, which stays shared, not copied
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            pending = [pool.submit(_run, func, chunk) for chunk in chunks[: jobs * 2]]
-            following = iter(chunks[jobs * 2:])
-            while pending:  # a bounded window of chunks in flight, consumed in order
-                part = pending.pop(0).result()
-                nxt = next(following, None)
-                if nxt is not None:
-                    pending.append(pool.submit(_run, func, nxt))
-                yield from part
-    finally:
+        pending = [pool.submit(_run, func, chunk) for chunk in chunks[: jobs * 2]]
+        following = iter(chunks[jobs * 2:])
+        while pending:  # a bounded window of chunks in flight, consumed in order
+            part = pending.pop(0).result()
+            nxt = next(following, None)
+            if nxt is not None:
+                pending.append(pool.submit(_run, func, nxt))
+            yield from part
+    finally:  # also when the consumer stops early: no worker is left running
+        pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
         _STATE.clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,13 +14,13 @@ from markupsafe import Markup
 
 from generator import exports, feeds, hosting, search, seo, translations
 from generator.config import Config
+from generator.convert import Bodies
 from generator.errors import error
-from generator.markdown import Rendered
 from generator.model import Page, Site, Tag
-from generator.parallel import iter_chunks
 from generator.templates import get_template, render
 
 PageKey = tuple[str, str]
+Job = tuple[str, str, str]  # ("page", lang, source path) | ("tags", lang, "") | ("tag", lang, tag slug)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def nearest_translation(site: Site, page: Page, lang: str) -> tuple[Page, bool]:
 class Renderer:
     """Builds each output file from the site model, the rendered Markdown and one Jinja env per language."""
 
-    def __init__(self, site: Site, bodies: dict[PageKey, Rendered], envs: dict[str, jinja2.Environment]) -> None:
+    def __init__(self, site: Site, bodies: Bodies, envs: dict[str, jinja2.Environment]) -> None:
         self.site = site
         self.config: Config = site.config
         self.bodies = bodies
@@ -189,7 +189,7 @@ class Renderer:
         ctx = {
             "site": self.site_context[lang], "page": page, "lang": lang,
             "locale": self.config.language(lang).locale,
-            "content": self.content(page), "toc": self.bodies[page.key].toc if page.key in self.bodies else (),
+            "content": self.content(page), "toc": body.toc if (body := self.bodies.get(page.key)) else (),
             "canonical": self.absolute(page.url), "alternates": self.alternates(page),
             "switcher": switcher, "untranslated": [s for s in switcher if not s.available],
             "breadcrumbs": self.breadcrumbs(page),
@@ -219,22 +219,22 @@ class Renderer:
         return next(t for t in self.site.tags[lang] if t.slug == slug)
 
     # -- outputs -----------------------------------------------------------------------------------------
-    def count(self) -> int:
-        """About how many files `outputs` yields (for progress bars)."""
-        size = self.config.pagination
-        lists = sum(max(1, -(-len(v) // size)) for v in self.site.children.values())
-        tags = sum(1 + -(-len(t.pages) // size) for tags in self.site.tags.values() for t in tags)
-        return len(self.site.pages) + lists + tags + len(self.site.assets) + 4 * len(self.config.codes) + 8
-
-    def outputs(self) -> Iterator[Output]:
-        """Every file of the site, in a fixed order; pages are rendered on all cores."""
-        keys = list(self.site.pages)
-        for key, outputs, reads in iter_chunks(_render_chunk, keys, {"renderer": self}):
-            self.deps[key] = reads
-            yield from outputs
+    def jobs(self) -> list[Job]:
+        """The site's pages and tag lists as independent units of work, in a fixed order."""
+        jobs: list[Job] = [("page", lang, rel) for lang, rel in self.site.pages]
         for lang in self.config.codes:
-            yield from self.tag_outputs(lang)
-        yield from self.outputs_of_site()
+            jobs.append(("tags", lang, ""))
+            jobs.extend(("tag", lang, tag.slug) for tag in self.site.tags.get(lang, ()))
+        return jobs
+
+    def job_outputs(self, job: Job) -> Iterator[Output]:
+        kind, lang, name = job
+        if kind == "page":
+            yield from self.page_outputs(self.site.pages[(lang, name)])
+        elif kind == "tags":
+            yield self.tag_index(lang)
+        else:
+            yield from self.tag_pages(lang, next(t for t in self.site.tags[lang] if t.slug == name))
 
     def outputs_of_site(self) -> Iterator[Output]:
         """The files that are not pages: 404s, the chooser, feeds, sitemap, hosting configs, static files."""
@@ -244,7 +244,7 @@ class Renderer:
                 yield self.search_page(lang)
         yield self.chooser()
         for lang in self.config.codes:
-            bodies = {p.key: self.bodies[p.key].html for p in feeds.feed_pages(self.site, lang) if p.key in self.bodies}
+            bodies = {p.key: body.html for p in feeds.feed_pages(self.site, lang) if (body := self.bodies.get(p.key))}
             yield Output(f"{lang}/feed.xml", feeds.atom(self.site, lang, bodies, self.config.base_url))
         yield Output("sitemap.xml", seo.sitemap(self.site, []))
         yield Output("robots.txt", seo.robots(self.site))
@@ -300,25 +300,31 @@ class Renderer:
                 "pages": [{"number": n, "url": url(n), "current": n == number} for n in range(1, total + 1)]}
 
     def tag_outputs(self, lang: str) -> Iterator[Output]:
-        env = self.envs[lang]
+        """The list of a language's tags and each tag's pages."""
+        yield self.tag_index(lang)
+        for tag in self.site.tags.get(lang, ()):
+            yield from self.tag_pages(lang, tag)
+
+    def tag_index(self, lang: str) -> Output:
         home = self.site.home(lang)
-        tags = self.site.tags.get(lang, ())
         base = f"{self.config.base_path}{lang}/tags/"
         index = Page(lang=lang, rel="tags/", path=Path("tags"), kind="tags", title="", url=base,
                      section="_index.md", translation_key="sitegen:tags")
-        yield Output(self.out(base), self._render(get_template(env, ["tags.html"]),
-                                                self._list_context(index, home, tags=tags), home.path))
-        template = get_template(env, ["tag.html"])
-        for tag in tags:
-            size = self.config.pagination
-            chunks = [tag.pages[i:i + size] for i in range(0, len(tag.pages), size)]
-            for number, chunk in enumerate(chunks, start=1):
-                url = tag.url if number == 1 else f"{tag.url}page/{number}/"
-                page = Page(lang=lang, rel=f"tags/{tag.slug}", path=Path("tags"), kind="tag", title=tag.name,
-                            url=url, section="_index.md", translation_key=f"sitegen:tag:{tag.slug}")
-                ctx = self._list_context(page, home, tag=tag, children=self.pages(chunk),
-                                         paginator=self._paginator(tag.url, number, len(chunks)))
-                yield Output(self.out(url), self._render(template, ctx, home.path))
+        ctx = self._list_context(index, home, tags=self.site.tags.get(lang, ()))
+        return Output(self.out(base), self._render(get_template(self.envs[lang], ["tags.html"]), ctx, home.path))
+
+    def tag_pages(self, lang: str, tag: Tag) -> Iterator[Output]:
+        home = self.site.home(lang)
+        template = get_template(self.envs[lang], ["tag.html"])
+        size = self.config.pagination
+        chunks = [tag.pages[i:i + size] for i in range(0, len(tag.pages), size)]
+        for number, chunk in enumerate(chunks, start=1):
+            url = tag.url if number == 1 else f"{tag.url}page/{number}/"
+            page = Page(lang=lang, rel=f"tags/{tag.slug}", path=Path("tags"), kind="tag", title=tag.name,
+                        url=url, section="_index.md", translation_key=f"sitegen:tag:{tag.slug}")
+            ctx = self._list_context(page, home, tag=tag, children=self.pages(chunk),
+                                     paginator=self._paginator(tag.url, number, len(chunks)))
+            yield Output(self.out(url), self._render(template, ctx, home.path))
 
     def _list_context(self, page: Page, home: Page, **extra: Any) -> dict[str, Any]:
         """Context for generated pages (tags, 404): the switcher leads to the same list in each language."""
@@ -377,15 +383,6 @@ class Renderer:
     def _render(template: jinja2.Template, ctx: dict[str, Any], source: Path) -> bytes:
         return render(template, ctx, source).encode("utf-8")
 
-
-
-def _render_chunk(state: dict[str, Any], keys: Sequence[PageKey]) -> list[tuple[PageKey, list[Output], set[PageKey]]]:
-    renderer: Renderer = state["renderer"]
-    out = []
-    for key in keys:
-        outputs = list(renderer.page_outputs(renderer.site.pages[key]))
-        out.append((key, outputs, renderer.deps[key]))
-    return out
 
 
 FINGERPRINTED = (".css", ".js")

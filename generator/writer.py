@@ -89,47 +89,79 @@ def remove_stale(output: Path) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+class Staging:
+    """A folder beside the output that a build writes into, swapped in for the output only on success.
+
+    `put` may be called from forked workers as well as from the building process. A file whose bytes are
+    those the previous build wrote (`previous`: path -> SHA-256, trusted only while the old output is
+    intact) is hard-linked from the old output, so it keeps its time and a deploy can skip it.
+    """
+
+    def __init__(self, output: Path, previous: dict[str, str] | None = None) -> None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(output)
+        self.output = output
+        self.previous = previous or {}
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{output.name}-", dir=output.parent))
+        self._made: set[Path] = set()
+
+    def put(self, item: Output) -> str:
+        """Write one file; return the SHA-256 of its bytes."""
+        target = _safe_join(self.folder, item.path)
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        data = item.source.read_bytes() if item.source is not None else (item.data or b"")
+        digest = hashlib.sha256(data).hexdigest()
+        if self.previous.get(item.path) == digest:
+            try:
+                os.link(self.output / item.path, target)
+                return digest
+            except OSError:
+                pass
+        target.write_bytes(data)
+        return digest
+
+    def commit(self, finish: Callable[[Path], None] | None = None) -> None:
+        """Mark the folder as ours, run `finish` on it (the search indexer), and swap it in."""
+        (self.folder / MARKER).write_text("Built by sitegen. This folder is replaced on every build.\n")
+        if finish is not None:
+            finish(self.folder)
+        os.chmod(self.folder, 0o755)
+        _swap(self.folder, self.output)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def staging(output: Path, previous: dict[str, str] | None = None) -> Iterator[tuple[Staging, _Stop]]:
+    """A `Staging` for `output`, removed if the build fails or is stopped (SIGTERM) before its commit.
+
+    Check the `_Stop` between steps: a SIGTERM is acted on there, not in the middle of a write.
+    """
+    folder = Staging(output, previous)
+    try:
+        with _terminate_as_exit() as stop:
+            yield folder, stop
+    except BaseException:
+        folder.discard()
+        raise
+
+
 def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path], None] | None = None,
                previous: dict[str, str] | None = None) -> dict[str, str]:
     """Write every output into staging, run `finish` on it, then swap it in for `output`.
 
-    A file whose bytes are those the previous build wrote (`previous`: path -> SHA-256, trusted only
-    while the old output is intact) is hard-linked from the old output, so it keeps its time and a
-    deploy can skip it. Return the SHA-256 of every file written, by path.
+    Return the SHA-256 of every file written, by path.
     """
-    output.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(output)
-    staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{output.name}-", dir=output.parent))
     digests: dict[str, str] = {}
-    previous = previous or {}
-    try:
-        with _terminate_as_exit() as stop:
-            made: set[Path] = set()
-            for item in outputs:
-                stop.check()
-                target = _safe_join(staging, item.path)
-                if target.parent not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(target.parent)
-                data = item.source.read_bytes() if item.source is not None else (item.data or b"")
-                digest = hashlib.sha256(data).hexdigest()
-                digests[item.path] = digest
-                if previous.get(item.path) == digest:
-                    try:
-                        os.link(output / item.path, target)
-                        continue
-                    except OSError:
-                        pass
-                target.write_bytes(data)
-            (staging / MARKER).write_text("Built by sitegen. This folder is replaced on every build.\n")
-            if finish is not None:
-                finish(staging)
-            os.chmod(staging, 0o755)
+    with staging(output, previous) as (folder, stop):
+        for item in outputs:
             stop.check()
-            _swap(staging, output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            digests[item.path] = folder.put(item)
+        stop.check()
+        folder.commit(finish)
     return digests
 
 

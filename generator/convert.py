@@ -1,0 +1,114 @@
+"""Each page's Markdown as HTML, converted when first asked for, in whichever process asks.
+
+Workers that render pages convert the pages they render, so a page's HTML is made once and never
+travels between processes. Converted bodies go to the persistent cache, keyed by their text, their
+folder and the site's link targets, so a later build reads instead of converting.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from generator.cache import Cache, fingerprint, markdown_key
+from generator.markdown import Converter, Rendered
+from generator.model import Page, Site
+
+PageKey = tuple[str, str]
+
+
+def link_targets(site: Site) -> dict[str, str]:
+    """Map `<lang>/<source path>` of every page and content file to its URL."""
+    targets = {f"{p.lang}/{p.rel}": p.url for p in site.pages.values()}
+    content = site.config.content_dir
+    for asset in site.assets:
+        if asset.source.is_relative_to(content):
+            rel = asset.source.relative_to(content).as_posix()
+            targets[rel] = site.config.base_path + asset.output
+    return targets
+
+
+def _source_dir(page: Page) -> str:
+    folder = page.rel.rsplit("/", 1)[0] if "/" in page.rel else ""
+    return f"{page.lang}/{folder}".rstrip("/")
+
+
+class Bodies:
+    """The rendered Markdown of a site's pages, made on first use and kept until `forget`.
+
+    `cache_root` is the site folder whose persistent cache to read and fill (None: no cache). Bodies
+    of `previous` (the same site before an edit) are reused where the text and the links are the same.
+    """
+
+    def __init__(self, site: Site, cache_root: Path | None = None, previous: Bodies | None = None) -> None:
+        self.site = site
+        self.links = link_targets(site)
+        self._links_digest = fingerprint(sorted(self.links.items()))
+        self._cache_root = cache_root
+        self._cache: Cache | None = None
+        self._cache_pid = 0
+        self._converter: Converter | None = None
+        self._memo: dict[PageKey, Rendered] = {}
+        self._fresh: dict[str, Rendered] = {}  # converted here, not yet in the cache
+        if previous is not None and previous.links == self.links:
+            for key, rendered in previous._memo.items():
+                old, new = previous.site.pages.get(key), site.pages.get(key)
+                if old is not None and new is not None and old.body == new.body and old.rel == new.rel:
+                    self._memo[key] = rendered
+
+    def get(self, key: PageKey) -> Rendered | None:
+        """The page's HTML, table of contents and link problems (None for a list page without text)."""
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        page = self.site.pages.get(key)
+        if page is None or (not page.body and page.kind != "page"):
+            return None
+        self.prefetch([key])
+        found = self._memo.get(key)
+        if found is None:
+            if self._converter is None:
+                self._converter = Converter(unsafe_html=self.site.config.unsafe_html)
+            found = self._converter.convert(page.body, _source_dir(page), self.links.get, page.body_line)
+            self._memo[key] = found
+            if self._cache_root is not None:
+                self._fresh[self._key(page)] = found
+        return found
+
+    def prefetch(self, keys: Iterable[PageKey]) -> None:
+        """Read the bodies of `keys` that the persistent cache holds, in one query."""
+        cache = self._open()
+        if cache is None:
+            return
+        wanted = {self._key(page): page.key for k in keys if k not in self._memo
+                  and (page := self.site.pages.get(k)) is not None and (page.body or page.kind == "page")}
+        for digest, rendered in cache.get_markdown(list(wanted)).items():
+            self._memo[wanted[digest]] = rendered
+
+    def flush(self) -> None:
+        """Put what this process converted into the persistent cache."""
+        cache = self._open()
+        if cache is not None and self._fresh:
+            cache.put_markdown(self._fresh.items())
+        self._fresh.clear()
+
+    def forget(self) -> None:
+        """Drop the bodies held in memory (a worker, between chunks)."""
+        self._memo.clear()
+
+    def _key(self, page: Page) -> str:
+        return markdown_key(page.body, _source_dir(page), self.site.config.unsafe_html, self._links_digest)
+
+    def _open(self) -> Cache | None:
+        """This process's connection to the cache (a forked worker opens its own)."""
+        if self._cache_root is None:
+            return None
+        if self._cache is None or self._cache_pid != os.getpid():
+            self._cache, self._cache_pid = Cache(self._cache_root), os.getpid()
+        return self._cache
+
+    def close(self) -> None:
+        if self._cache is not None and self._cache_pid == os.getpid():
+            self._cache.close()
+        self._cache = None
