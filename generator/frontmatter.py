@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problems, SitegenError, error
+from generator.errors import Problem, Problems, SitegenError, error
 from generator.yamlutil import load_yaml
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -35,15 +36,34 @@ class SourceCache:
     def __init__(self) -> None:
         self._items: dict[Path, tuple[tuple[int, int, int], Source]] = {}
 
-    def load(self, path: Path) -> Source:
-        st = path.stat()
-        key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
-        hit = self._items.get(path)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        source = parse(read_text(path), path)
-        self._items[path] = (key, source)
-        return source
+    def load_all(self, paths: list[Path]) -> tuple[dict[Path, Source], list[Problem]]:
+        """The Source of each readable, valid path (new and changed files are parsed on all cores), and
+        the problems of the others."""
+        from generator.parallel import map_chunks
+
+        stamps = {}
+        for path in paths:
+            st = path.stat()
+            stamps[path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+        todo = [p for p in paths if (hit := self._items.get(p)) is None or hit[0] != stamps[p]]
+        problems: list[Problem] = []
+        for path, found in map_chunks(_parse_chunk, todo, {}):
+            if isinstance(found, Source):
+                self._items[path] = (stamps[path], found)
+            else:
+                self._items.pop(path, None)
+                problems.extend(found)
+        return {p: self._items[p][1] for p in paths if p in self._items}, problems
+
+
+def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[tuple[Path, Source | list[Problem]]]:
+    out: list[tuple[Path, Source | list[Problem]]] = []
+    for path in paths:
+        try:
+            out.append((path, parse(read_text(path), path)))
+        except SitegenError as exc:
+            out.append((path, exc.problems))
+    return out
 
 
 def read_text(path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -56,6 +57,12 @@ def load_translations(theme_dir: Path, lang: str, locale: str, problems: Problem
     return Translations(buf, domain=DOMAIN)
 
 
+@functools.lru_cache(maxsize=4096)
+def _date(value: dt.date, format: str, locale: str) -> str:
+    """A date in words (lists show the same dates on many pages, and Babel is slow)."""
+    return _format_date(value, format=format, locale=locale)
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Formats dates, numbers, percentages and money in one locale."""
@@ -67,7 +74,7 @@ class Formatter:
             return ""
         if isinstance(value, str):
             value = dt.date.fromisoformat(value)
-        return _format_date(value, format=format, locale=self.locale)
+        return _date(value, format, self.locale)
 
     def number(self, value: float | int | Decimal, digits: int | None = None) -> str:
         if digits is not None:

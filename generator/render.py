@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import jinja2
 from markupsafe import Markup
@@ -17,7 +16,8 @@ from generator.config import Config
 from generator.convert import Bodies
 from generator.errors import error
 from generator.model import Page, Site, Tag
-from generator.templates import get_template, render
+from generator.slugs import slugify
+from generator.templates import absolute_url, get_template, render
 
 PageKey = tuple[str, str]
 Job = tuple[str, str, str]  # ("page", lang, source path) | ("tags", lang, "") | ("tag", lang, tag slug)
@@ -73,6 +73,7 @@ class Renderer:
         # re-render when one of them changes.
         self.deps: dict[PageKey, set[PageKey]] = {}
         self._reads: set[PageKey] = set()
+        self._tags: dict[tuple[str, str], Tag] = {}
         self.site_context = {code: self._site_context(code) for code in self.config.codes}
 
     # -- shared per-language context -------------------------------------------------------------------
@@ -112,7 +113,7 @@ class Renderer:
         return url[len(self.config.base_path):] + "index.html"
 
     def absolute(self, url: str) -> str:
-        return urljoin(self.config.base_url, url)
+        return absolute_url(self.config.base_url, url)
 
     def switcher(self, page: Page) -> list[Link]:
         out = []
@@ -213,10 +214,12 @@ class Renderer:
         return ctx
 
     def _tag(self, lang: str, name: str) -> Tag:
-        from generator.slugs import slugify
-
-        slug = slugify(name) or "tag"
-        return next(t for t in self.site.tags[lang] if t.slug == slug)
+        """The tag a page names (spellings that differ only in case or marks are one tag)."""
+        found = self._tags.get((lang, name))
+        if found is None:
+            slug = slugify(name) or "tag"
+            found = self._tags[(lang, name)] = next(t for t in self.site.tags[lang] if t.slug == slug)
+        return found
 
     # -- outputs -----------------------------------------------------------------------------------------
     def jobs(self) -> list[Job]:

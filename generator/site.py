@@ -62,14 +62,9 @@ def load_site(config: Config, drafts: bool = False, problems: Problems | None = 
 
 def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: bool,
                    problems: Problems, cache: SourceCache) -> tuple[list[Page], list[Asset]]:
-    parsed: dict[str, tuple[SourceFile, Any]] = {}
-    for f in files:
-        if not f.is_markdown:
-            continue
-        try:
-            parsed[f.rel] = (f, cache.load(f.path))
-        except SitegenError as exc:
-            problems.extend(exc)
+    sources, bad = cache.load_all([f.path for f in files if f.is_markdown])
+    problems.items.extend(bad)
+    parsed: dict[str, tuple[SourceFile, Any]] = {f.rel: (f, sources[f.path]) for f in files if f.path in sources}
     # Section folders: every folder holding content, with or without an _index.md.
     folders = {""}
     for rel in [f.rel for f in files]:

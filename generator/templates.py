@@ -34,11 +34,20 @@ def make_environment(site_root: Path, theme_dir: Path, locale: str, translations
     fmt = Formatter(locale)
     env.filters.update(
         date=fmt.date, number=fmt.number, percent=fmt.percent, currency=fmt.currency, compact=fmt.compact,
-        absurl=lambda url: urljoin(base_url, str(url)),
+        absurl=lambda url: absolute_url(base_url, str(url)),
         json=_json, safe_url=lambda url: url if safe_href(str(url)) else "#",
         language_name=lambda code: Locale.parse(str(code).replace("-", "_")).get_language_name(locale) or code,
     )
     return env
+
+
+def absolute_url(base_url: str, url: str) -> str:
+    """`url` made absolute against the site's `base_url` (a site path gets the scheme and host)."""
+    if url.startswith("/") and not url.startswith("//") and not any(c in url for c in ("/.", "?", "#", "\\")):
+        scheme, sep, rest = base_url.partition("://")
+        if sep:
+            return f"{scheme}://{rest.split('/', 1)[0]}{url}"
+    return urljoin(base_url, url)
 
 
 def _json(value: Any) -> Markup:
