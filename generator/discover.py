@@ -22,29 +22,32 @@ def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
     if not top.is_dir():
         return found
     root_real = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(top):
-        base = Path(dirpath)
-        keep = []
-        for d in sorted(dirnames):
-            if d.startswith(_SKIP):
+
+    def scan(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            name = entry.name
+            if name.startswith(_SKIP):
                 continue
-            if (base / d).is_symlink():
-                problems.add(base / d, "symbolic link to a folder not followed; copy the folder instead",
-                             warning=True)
+            if entry.is_dir():  # follows links: a link to a folder is reported, not followed
+                if entry.is_symlink():
+                    problems.add(entry.path, "symbolic link to a folder not followed; copy the folder instead",
+                                 warning=True)
+                else:
+                    scan(entry.path, f"{prefix}{name}/")
                 continue
-            keep.append(d)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            if name.startswith(_SKIP) or name.endswith("~"):
+            if name.endswith("~"):
                 continue
-            path = base / name
-            if path.is_symlink():
+            path = Path(entry.path)
+            if entry.is_symlink():
                 target = path.resolve()
                 if not target.is_relative_to(root_real) or not target.is_file():
                     problems.add(path, "symbolic link leads outside the site; skipped", warning=True)
                     continue
-            rel = unicodedata.normalize("NFC", path.relative_to(top).as_posix())
-            found.append((rel, path))
+            found.append((unicodedata.normalize("NFC", prefix + name), path))
+
+    scan(str(top), "")
     found.sort()
     return found
 

@@ -173,14 +173,14 @@ def _static_assets(root: Path, theme: Path, problems: Problems) -> list[Asset]:
 
 def _check_collisions(pages: list[Page], assets: list[Asset], problems: Problems) -> None:
     """Two sources for one output file (also differing only by case or Unicode form) are an error."""
-    owners: dict[str, list[str]] = defaultdict(list)
+    owners: dict[str, list[Path]] = defaultdict(list)
     for p in pages:
-        owners[p.output.casefold()].append(display_path(p.path))
+        owners[p.output.casefold()].append(p.path)
     for a in assets:
-        owners[a.output.casefold()].append(display_path(a.source))
-    for output, sources in sorted(owners.items()):
-        if len(sources) > 1:
-            first, *rest = sorted(set(sources)) or sources
+        owners[a.output.casefold()].append(a.source)
+    for output, paths in sorted(owners.items()):
+        if len(paths) > 1:
+            first, *rest = sorted({display_path(path) for path in paths})
             others = " and ".join(rest) if rest else first
             problems.add(first, f"{others} would also be written to /{output} (the same URL); "
                                 "give one of them another slug or file name")

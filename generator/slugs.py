@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -34,6 +35,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).translate(_FOLD))
 
 
+@functools.lru_cache(maxsize=65536)  # tags and folder names repeat on thousands of pages
 def slugify(text: str, separator: str = "-") -> str:
     """Return a lowercase URL segment of letters, digits and `separator`; never `.`, `/` or empty marks."""
     words = _SEPARATORS.split(fold(text).lower())
