@@ -43,6 +43,7 @@ class BuildOptions:
     strict: bool = False
     progress: bool = False
     cache: bool = True
+    watch: bool = False  # for `sitegen serve`: keep what rebuilds need, also when nothing had changed
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Builder:
                 and cache.get_state("output") == _as_json(tree_stats([self.output]))
             if intact and cache is not None and cache.get_state("inputs") == inputs and self.site is None:
                 summary = cache.get_state("summary")
-                if isinstance(summary, dict):
+                if isinstance(summary, dict) and (not self.options.watch or self._resume(cache)):
                     return BuildResult(output=self.output, pages=summary["pages"], files=summary["files"],
                                        seconds=time.perf_counter() - started, up_to_date=True,
                                        status={k: translations.LanguageStatus(k, **v)
@@ -124,12 +125,27 @@ class Builder:
                                   rendered=len(site.pages), full=True)
             if cache is not None:
                 cache.put_state({"inputs": inputs, "output": _as_json(tree_stats([self.output])), "digests": digests,
+                                 "deps": {"/".join(k): sorted("/".join(r) for r in reads) for k, reads in deps.items()},
                                  "summary": {"pages": result.pages, "files": result.files,
                                              "status": {k: v.as_dict() for k, v in result.status.items()}}})
             return result
         finally:
             if cache is not None:
                 cache.close()
+
+    def _resume(self, cache: Cache) -> bool:
+        """Take up the last build (its site model, files and dependencies) instead of rendering again."""
+        digests, deps = cache.get_state("digests"), cache.get_state("deps")
+        if not isinstance(digests, dict) or not isinstance(deps, dict):
+            return False
+        self.site = self._load()[1]
+
+        def key(text: str) -> PageKey:
+            lang, _, rel = text.partition("/")
+            return lang, rel
+
+        self.digests, self.deps = digests, {key(k): {key(r) for r in reads} for k, reads in deps.items()}
+        return True
 
     def _render(self, renderer: Renderer, folder: Staging, stop: _Stoppable,
                 problems: Problems) -> tuple[dict[str, str], dict[PageKey, set[PageKey]]]:
@@ -174,8 +190,8 @@ class Builder:
         config, site, envs, problems = self._load()
         if set(site.pages) != set(old.pages) or any(site.pages[k].url != old.pages[k].url
                                                     or site.pages[k].translation_key != old.pages[k].translation_key
-                                                    for k in site.pages):
-            return self.full()  # pages came, went or moved: every switcher and list may change
+                                                    for k in site.pages) or _tag_files(old) != _tag_files(site):
+            return self.full()  # pages or tag lists came, went or moved: every switcher and list may change
         bodies = Bodies(site, self.root if self.options.cache else None, previous=self.bodies)
         renderer = Renderer(site, bodies, envs)
         changed_pages = {k for k, page in site.pages.items() if old.pages.get(k) != page}
@@ -184,13 +200,17 @@ class Builder:
             for line, message in body.problems if body else ():
                 problems.add(site.pages[key].path, message, line, 1, warning=message.startswith("unsafe link"))
         problems.raise_if_errors(strict=self.options.strict)
-        affected = changed_pages | {k for k, reads in self.deps.items() if reads & changed_pages}
+        # A page that moved within its section shifts its neighbours' windows: count the section as changed.
+        moved = {k for lists in ("children", "subsections") for sec, keys in getattr(site, lists).items()
+                 if getattr(old, lists).get(sec) != keys for k in keys}
+        touched = changed_pages | moved
+        affected = touched | {k for k, reads in self.deps.items() if reads & touched}
         outputs: list[Output] = []
         for key in sorted(affected):
             outputs.extend(renderer.page_outputs(site.pages[key]))
         self.deps.update(renderer.deps)
-        for lang in sorted({k[0] for k in affected}):
-            outputs.extend(renderer.tag_outputs(lang))
+        for job in _tag_jobs(old, site, changed_pages):
+            outputs.extend(renderer.job_outputs(job))
         outputs.extend(o for o in renderer.outputs_of_site() if o.source is None)
         written = self._write_changed(outputs)
         if config.search and written:
@@ -237,6 +257,27 @@ def _as_json(value: object) -> object:
     import json
 
     return json.loads(json.dumps(value))
+
+
+def _tag_files(site: Site) -> set[tuple[str, str, int]]:
+    """Each tag and how many list pages it has: when these change, files appear or go."""
+    size = site.config.pagination
+    return {(t.lang, t.slug, -(-len(t.pages) // size)) for tags in site.tags.values() for t in tags}
+
+
+def _tag_jobs(old: Site, new: Site, changed: set[PageKey]) -> list[Job]:
+    """The tag lists that show any of the `changed` pages (all of a language's when its home changed)."""
+    jobs: set[Job] = set()
+    for key in changed:
+        lang, page, before = key[0], new.pages[key], old.pages[key]
+        if page.kind == "home":
+            jobs.add(("tags", lang, ""))
+            jobs.update(("tag", lang, t.slug) for t in new.tags.get(lang, ()))
+        if page.tags != before.tags:
+            jobs.add(("tags", lang, ""))
+        jobs.update(("tag", lang, t.slug) for t in new.tags.get(lang, ()) if key in t.pages)
+        jobs.update(("tag", lang, t.slug) for t in old.tags.get(lang, ()) if key in t.pages)
+    return sorted(jobs)
 
 
 class _Stoppable(Protocol):

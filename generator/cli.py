@@ -88,7 +88,7 @@ def serve_command(site: Path, host: str, port: int, output: Path | None, drafts:
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: serving on {host}: other machines on the network can see this preview", err=True)
-    serve(BuildOptions(site=site, output=output, drafts=drafts), host=host, port=port)
+    serve(BuildOptions(site=site, output=output, drafts=drafts, watch=True), host=host, port=port)
 
 
 @cli.command("new")

@@ -56,3 +56,26 @@ def test_a_changed_template_invalidates_the_cache(make_site, tmp_path):
     proc = run_process("build", "--site", site)
     assert proc.returncode == 0 and "Nothing changed" not in proc.stdout
     assert (site / "output/vi/tin/p1/index.html").read_text().startswith("Tin 1 / ")
+
+
+def test_serve_updates_match_a_clean_serial_build(make_site, tmp_path):
+    """`sitegen serve` re-renders only what an edit affects (pages, the tag lists showing them); the
+    output stays that of a clean build, also when an edit moves a page in a list or changes its tags."""
+    from generator.build import Builder, BuildOptions
+
+    site = make_site(corpus(tmp_path))
+    Builder(BuildOptions(site=site)).full()
+    builder = Builder(BuildOptions(site=site, watch=True))
+    assert builder.full().up_to_date  # serve takes up the last build's model and dependencies from the cache
+    edits = [
+        ("body", {"content/vi/tin/p5.md": page("Tin 5", "Đoạn mới.", date="2024-01-06", tags="[a, b]")}),
+        ("a tag less", {"content/vi/tin/p3.md": page("Tin 3", "x", date="2024-01-04", tags="[a]")}),
+        ("date", {"content/vi/tin/p7.md": page("Tin 7", "y", date="2023-12-31", tags="[a, b]")}),
+        ("home", {"content/vi/_index.md": page("Trang chủ mới", "Xin chào.")}),
+        ("new tag", {"content/vi/tin/p1.md": page("Tin 1", "z", date="2024-01-02", tags="[a, b, mới]")}),
+    ]
+    for number, (what, files) in enumerate(edits):
+        write_files(site, files)
+        result = builder.update([site / rel for rel in files])
+        assert tree_digest(site / "output") == clean_serial(site, tmp_path, f"edit{number}"), what
+        assert result.full == (what == "new tag"), what  # a new tag adds files: that one is a full build
