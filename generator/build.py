@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import jinja2
 
-from generator import search, translations
+from generator import feeds, search, translations
 from generator.cache import Cache, code_version, fingerprint, tree_stats
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
@@ -28,7 +28,7 @@ from generator.model import Page, Site
 from generator.parallel import iter_chunks
 from generator.progress import track
 from generator.render import Job, Output, Renderer
-from generator.site import load_site
+from generator.site import load_site, reload_pages
 from generator.templates import make_environment
 from generator.writer import Staging, check_output_dir, remove_stale, staging
 
@@ -78,6 +78,7 @@ class Builder:
         self.bodies: Bodies | None = None
         self.digests: dict[str, str] = {}  # output path -> sha256 of what is there now
         self.deps: dict[PageKey, set[PageKey]] = {}  # page -> the pages its output shows
+        self.envs: dict[str, jinja2.Environment] | None = None
         self.output = (options.output if options.output is not None else self.root / "output").resolve()
 
     # -- the pipeline ------------------------------------------------------------------------------------
@@ -120,7 +121,7 @@ class Builder:
                 bodies.close()
                 stop.check()
                 folder.commit(search.index if config.search else None)
-            self.site, self.bodies, self.digests, self.deps = site, bodies, digests, deps
+            self.site, self.bodies, self.digests, self.deps, self.envs = site, bodies, digests, deps, envs
             result = self._result(site, problems, started, len(digests), written=len(digests),
                                   rendered=len(site.pages), full=True)
             if cache is not None:
@@ -138,7 +139,7 @@ class Builder:
         digests, deps = cache.get_state("digests"), cache.get_state("deps")
         if not isinstance(digests, dict) or not isinstance(deps, dict):
             return False
-        self.site = self._load()[1]
+        _, self.site, self.envs, _ = self._load()
 
         def key(text: str) -> PageKey:
             lang, _, rel = text.partition("/")
@@ -187,14 +188,15 @@ class Builder:
             return self.full()
         started = time.perf_counter()
         old = self.site
-        config, site, envs, problems = self._load()
+        site, envs, problems = self._reload(old, changed)
         if set(site.pages) != set(old.pages) or any(site.pages[k].url != old.pages[k].url
                                                     or site.pages[k].translation_key != old.pages[k].translation_key
                                                     for k in site.pages) or _tag_files(old) != _tag_files(site):
             return self.full()  # pages or tag lists came, went or moved: every switcher and list may change
         bodies = Bodies(site, self.root if self.options.cache else None, previous=self.bodies)
         renderer = Renderer(site, bodies, envs)
-        changed_pages = {k for k, page in site.pages.items() if old.pages.get(k) != page}
+        changed_pages = {k for k, page in site.pages.items() if old.pages.get(k) is not page
+                         and old.pages.get(k) != page}
         for key in sorted(changed_pages):  # check the edited pages before writing anything
             body = bodies.get(key)
             for line, message in body.problems if body else ():
@@ -211,15 +213,36 @@ class Builder:
         self.deps.update(renderer.deps)
         for job in _tag_jobs(old, site, changed_pages):
             outputs.extend(renderer.job_outputs(job))
-        outputs.extend(o for o in renderer.outputs_of_site() if o.source is None)
+        outputs.extend(renderer.special_pages())
+        for lang in site.config.codes:
+            shown = {p.key for s in (old, site) for p in feeds.feed_pages(s, lang)}
+            if shown & changed_pages:
+                outputs.append(renderer.feed(lang))
+        if any((old.pages[k].date, old.pages[k].updated) != (site.pages[k].date, site.pages[k].updated)
+               for k in changed_pages):
+            outputs.append(renderer.sitemap())
         written = self._write_changed(outputs)
-        if config.search and written:
+        if site.config.search and written:
             search.index(self.output)
         bodies.flush()
         bodies.close()
-        self.site, self.bodies = site, bodies
+        self.site, self.bodies, self.envs = site, bodies, envs
         return self._result(site, problems, started, len(self.digests), written=written,
                             rendered=len(affected), full=False)
+
+    def _reload(self, old: Site, changed: list[Path]) -> tuple[Site, dict[str, jinja2.Environment], Problems]:
+        """The site after `changed` content files were edited: only they are read again when that is
+        enough (no page comes, goes or moves), else everything."""
+        by_path = {page.path: key for key, page in old.pages.items()}
+        if self.envs is not None and all(p in by_path and p.is_file() for p in changed):
+            sources, bad = self.cache.load_all(changed)
+            if bad:
+                raise SitegenError(bad)
+            site = reload_pages(old, {by_path[p]: sources[p] for p in changed})
+            if site is not None:
+                return site, self.envs, Problems()
+        _, site, envs, problems = self._load()
+        return site, envs, problems
 
     def _write_changed(self, outputs: list[Output]) -> int:
         """Replace, one file at a time, each output whose bytes differ from what is there."""

@@ -241,20 +241,30 @@ class Renderer:
 
     def outputs_of_site(self) -> Iterator[Output]:
         """The files that are not pages: 404s, the chooser, feeds, sitemap, hosting configs, static files."""
+        yield from self.special_pages()
         for lang in self.config.codes:
-            yield self.not_found(lang)
-            if self.config.search:
-                yield self.search_page(lang)
-        yield self.chooser()
-        for lang in self.config.codes:
-            bodies = {p.key: body.html for p in feeds.feed_pages(self.site, lang) if (body := self.bodies.get(p.key))}
-            yield Output(f"{lang}/feed.xml", feeds.atom(self.site, lang, bodies, self.config.base_url))
-        yield Output("sitemap.xml", seo.sitemap(self.site, []))
+            yield self.feed(lang)
+        yield self.sitemap()
         yield Output("robots.txt", seo.robots(self.site))
         for name, data in hosting.configs(self.config, self.fingerprinted).items():
             yield Output(name, data)
         for asset in self.site.assets:
             yield Output(self.fingerprinted.get(asset.output, asset.output), source=asset.source)
+
+    def special_pages(self) -> Iterator[Output]:
+        """Each language's 404 and search page, and the root's language chooser."""
+        for lang in self.config.codes:
+            yield self.not_found(lang)
+            if self.config.search:
+                yield self.search_page(lang)
+        yield self.chooser()
+
+    def feed(self, lang: str) -> Output:
+        bodies = {p.key: body.html for p in feeds.feed_pages(self.site, lang) if (body := self.bodies.get(p.key))}
+        return Output(f"{lang}/feed.xml", feeds.atom(self.site, lang, bodies, self.config.base_url))
+
+    def sitemap(self) -> Output:
+        return Output("sitemap.xml", seo.sitemap(self.site, []))
 
     def page_outputs(self, page: Page) -> Iterator[Output]:
         """The page's file (or a section's list pages and exports), recording what they read."""

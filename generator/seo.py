@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
 from generator.model import Page, Site
+from generator.templates import absolute_url as join_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -20,7 +21,7 @@ def sitemap(site: Site, extra_urls: list[str]) -> bytes:
     root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     for page in site.pages.values():
         url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = urljoin(base, page.url)
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = join_url(base, page.url)
         modified = page.updated or page.date
         if modified:
             ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = modified.isoformat()
@@ -29,11 +30,11 @@ def sitemap(site: Site, extra_urls: list[str]) -> bytes:
         if len(present) > 1:
             for t in present:
                 ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": t.lang,
-                                                          "href": urljoin(base, t.url)})
+                                                          "href": join_url(base, t.url)})
             default = site.translation(page, site.config.default_language) or page
             x_default = site.config.base_path if page.kind == "home" else default.url
             ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": "x-default",
-                                                      "href": urljoin(base, x_default)})
+                                                      "href": join_url(base, x_default)})
     for extra in extra_urls:
         url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
         ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = urljoin(base, extra)
@@ -49,7 +50,7 @@ def structured_data(site: Site, page: Page, absolute_url: str, image: str | None
     """JSON-LD: the organisation everywhere, NewsArticle for dated news, Dataset for key statistics."""
     config = site.config
     lang = page.lang
-    home = urljoin(config.base_url, site.home(lang).url)
+    home = join_url(config.base_url, site.home(lang).url)
     org: dict[str, Any] = {"@context": "https://schema.org", "@type": "GovernmentOrganization",
                            "@id": config.base_url + "#organization", "name": config.title.get(lang, ""),
                            "url": home}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import posixpath
 from collections import defaultdict
@@ -11,7 +12,7 @@ from typing import Any
 from generator import discover
 from generator.config import Config
 from generator.errors import Problems, SitegenError, display_path
-from generator.frontmatter import SourceCache, read_text
+from generator.frontmatter import Source, SourceCache, read_text
 from generator.model import Asset, Page, Site, SourceFile, Tag
 from generator.slugs import slugify
 from generator.yamlutil import load_yaml
@@ -58,6 +59,36 @@ def load_site(config: Config, drafts: bool = False, problems: Problems | None = 
     return Site(config=config, pages=by_key, children=children, subsections=subsections,
                 translations=translations, tags=tags, assets=tuple(sorted(assets, key=lambda a: a.output)),
                 theme_dirs=themes, data=data)
+
+
+def reload_pages(site: Site, sources: dict[tuple[str, str], Source]) -> Site | None:
+    """`site` with the pages whose files were edited made again from their new `sources`.
+
+    None when an edit changes more than those pages (a slug, a translation key or a draft flag, which
+    move or hide pages): then the whole site must be loaded again.
+    """
+    pages = dict(site.pages)
+    for key, src in sources.items():
+        old = site.pages.get(key)
+        meta = src.meta
+        if old is None or not old.params or meta.get("slug") != old.params.get("slug") \
+                or bool(meta.get("draft")) != bool(old.params.get("draft")) \
+                or (meta.get("translation_key") or old.rel) != old.translation_key:
+            return None
+        pages[key] = _make_page(SourceFile(old.lang, old.rel, old.path), src, old.lang, old.kind, old.url,
+                                old.section, old.rel, old.base_path)
+    moved = [k for k in sources if pages[k].sort_key != site.pages[k].sort_key]
+    children, subsections = dict(site.children), dict(site.subsections)
+    for key in moved:
+        page = pages[key]
+        lists = subsections if page.kind == "section" else children
+        if page.section is not None:
+            section = (page.lang, page.section)
+            lists[section] = tuple(sorted(lists[section], key=lambda k: pages[k].sort_key))
+    tags = site.tags
+    if moved or any(pages[k].tags != site.pages[k].tags for k in sources):
+        tags = _tags(site.config, pages)
+    return dataclasses.replace(site, pages=pages, children=children, subsections=subsections, tags=tags)
 
 
 def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: bool,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import page, run_process, tree_digest, write_files
+from conftest import SITE_YAML, page, run_process, tree_digest, write_files
 
 PAGES = 90  # above parallel.MIN_ITEMS, so the parallel path runs
 
@@ -63,7 +63,7 @@ def test_serve_updates_match_a_clean_serial_build(make_site, tmp_path):
     output stays that of a clean build, also when an edit moves a page in a list or changes its tags."""
     from generator.build import Builder, BuildOptions
 
-    site = make_site(corpus(tmp_path))
+    site = make_site(corpus(tmp_path), site_yaml=SITE_YAML + "feeds: {sections: [tin], limit: 5}\n")
     Builder(BuildOptions(site=site)).full()
     builder = Builder(BuildOptions(site=site, watch=True))
     assert builder.full().up_to_date  # serve takes up the last build's model and dependencies from the cache
@@ -72,10 +72,14 @@ def test_serve_updates_match_a_clean_serial_build(make_site, tmp_path):
         ("a tag less", {"content/vi/tin/p3.md": page("Tin 3", "x", date="2024-01-04", tags="[a]")}),
         ("date", {"content/vi/tin/p7.md": page("Tin 7", "y", date="2023-12-31", tags="[a, b]")}),
         ("home", {"content/vi/_index.md": page("Trang chủ mới", "Xin chào.")}),
+        ("section title", {"content/vi/tin/_index.md": page("Tin tức mới")}),
+        ("two pages", {"content/en/tin/p2.md": page("News 2 new", "Text.", date="2024-01-03"),
+                       "content/en/tin/p4.md": page("News 4", "Text [link](p2.md).", date="2024-02-01")}),
         ("new tag", {"content/vi/tin/p1.md": page("Tin 1", "z", date="2024-01-02", tags="[a, b, mới]")}),
+        ("slug", {"content/vi/tin/p8.md": page("Tin 8", "z", date="2024-01-09", tags="[a, b]", slug="tam")}),
     ]
     for number, (what, files) in enumerate(edits):
         write_files(site, files)
         result = builder.update([site / rel for rel in files])
         assert tree_digest(site / "output") == clean_serial(site, tmp_path, f"edit{number}"), what
-        assert result.full == (what == "new tag"), what  # a new tag adds files: that one is a full build
+        assert result.full == (what in ("new tag", "slug")), what  # files come and go: a full build
