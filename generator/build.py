@@ -209,10 +209,13 @@ class Builder:
         affected = touched | {k for k, reads in self.deps.items() if reads & touched}
         outputs: list[Output] = []
         for key in sorted(affected):
-            outputs.extend(renderer.page_outputs(site.pages[key]))
+            # A list that is affected only through some of its entries: just its pages showing them.
+            reasons = self.deps.get(key, set()) & touched
+            only = reasons if key not in touched and reasons <= set(site.children.get(key, ())) else None
+            outputs.extend(renderer.page_outputs(site.pages[key], only))
         self.deps.update(renderer.deps)
-        for job in _tag_jobs(old, site, changed_pages):
-            outputs.extend(renderer.job_outputs(job))
+        for job, only in _tag_jobs(old, site, changed_pages):
+            outputs.extend(renderer.job_outputs(job, only))
         outputs.extend(renderer.special_pages())
         for lang in site.config.codes:
             shown = {p.key for s in (old, site) for p in feeds.feed_pages(s, lang)}
@@ -228,7 +231,7 @@ class Builder:
         bodies.close()
         self.site, self.bodies, self.envs = site, bodies, envs
         return self._result(site, problems, started, len(self.digests), written=written,
-                            rendered=len(affected), full=False)
+                            rendered=len(affected), full=False)  # (no translation status: serve shows none)
 
     def _reload(self, old: Site, changed: list[Path]) -> tuple[Site, dict[str, jinja2.Environment], Problems]:
         """The site after `changed` content files were edited: only they are read again when that is
@@ -266,8 +269,8 @@ class Builder:
         counts: dict[str, int] = {}
         for page in site.pages.values():
             counts[page.lang] = counts.get(page.lang, 0) + 1
-        return BuildResult(output=self.output, pages=counts, status=translations.status(site), files=files,
-                           written=written, rendered=rendered, warnings=problems.warnings,
+        return BuildResult(output=self.output, pages=counts, status=translations.status(site) if full else {},
+                           files=files, written=written, rendered=rendered, warnings=problems.warnings,
                            seconds=time.perf_counter() - started, full=full)
 
     def watched(self) -> list[Path]:
@@ -288,19 +291,29 @@ def _tag_files(site: Site) -> set[tuple[str, str, int]]:
     return {(t.lang, t.slug, -(-len(t.pages) // size)) for tags in site.tags.values() for t in tags}
 
 
-def _tag_jobs(old: Site, new: Site, changed: set[PageKey]) -> list[Job]:
-    """The tag lists that show any of the `changed` pages (all of a language's when its home changed)."""
-    jobs: set[Job] = set()
+def _tag_jobs(old: Site, new: Site, changed: set[PageKey]) -> list[tuple[Job, set[PageKey] | None]]:
+    """The tag lists that show any of the `changed` pages (all of a language's when its home changed),
+    each with the pages to re-render it for (None: all its pages, as when its order or members changed)."""
+    jobs: dict[Job, set[PageKey] | None] = {}
+
+    def add(job: Job, keys: set[PageKey] | None) -> None:
+        current = jobs.get(job, set())
+        jobs[job] = None if current is None or keys is None else current | keys
+
     for key in changed:
         lang, page, before = key[0], new.pages[key], old.pages[key]
         if page.kind == "home":
-            jobs.add(("tags", lang, ""))
-            jobs.update(("tag", lang, t.slug) for t in new.tags.get(lang, ()))
+            add(("tags", lang, ""), None)
+            for tag in new.tags.get(lang, ()):
+                add(("tag", lang, tag.slug), None)
+        same_place = page.tags == before.tags and page.sort_key == before.sort_key
         if page.tags != before.tags:
-            jobs.add(("tags", lang, ""))
-        jobs.update(("tag", lang, t.slug) for t in new.tags.get(lang, ()) if key in t.pages)
-        jobs.update(("tag", lang, t.slug) for t in old.tags.get(lang, ()) if key in t.pages)
-    return sorted(jobs)
+            add(("tags", lang, ""), None)
+        for site in (old, new):
+            for tag in site.tags.get(lang, ()):
+                if key in tag.pages:
+                    add(("tag", lang, tag.slug), {key} if same_place else None)
+    return sorted(jobs.items(), key=lambda item: item[0])
 
 
 class _Stoppable(Protocol):

@@ -12,10 +12,9 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 def feed_pages(site: Site, lang: str) -> list[Page]:
     """The newest dated pages of the feed sections of `lang`, newest first."""
-    sections = site.config.feed_sections
+    prefixes = tuple(f"{s}/" for s in site.config.feed_sections)
     pages = [p for p in site.pages.values()
-             if p.lang == lang and p.kind == "page" and p.date is not None
-             and any(p.rel.startswith(f"{s}/") for s in sections)]
+             if p.date is not None and p.lang == lang and p.kind == "page" and p.rel.startswith(prefixes)]
     pages.sort(key=lambda p: (p.date, p.updated or p.date, p.rel), reverse=True)
     return pages[: site.config.feed_limit]
 

@@ -230,14 +230,15 @@ class Renderer:
             jobs.extend(("tag", lang, tag.slug) for tag in self.site.tags.get(lang, ()))
         return jobs
 
-    def job_outputs(self, job: Job) -> Iterator[Output]:
+    def job_outputs(self, job: Job, only: set[PageKey] | None = None) -> Iterator[Output]:
+        """The files of one job; for a list, with `only`, just its pages that show one of those."""
         kind, lang, name = job
         if kind == "page":
-            yield from self.page_outputs(self.site.pages[(lang, name)])
+            yield from self.page_outputs(self.site.pages[(lang, name)], only)
         elif kind == "tags":
             yield self.tag_index(lang)
         else:
-            yield from self.tag_pages(lang, next(t for t in self.site.tags[lang] if t.slug == name))
+            yield from self.tag_pages(lang, next(t for t in self.site.tags[lang] if t.slug == name), only)
 
     def outputs_of_site(self) -> Iterator[Output]:
         """The files that are not pages: 404s, the chooser, feeds, sitemap, hosting configs, static files."""
@@ -266,13 +267,15 @@ class Renderer:
     def sitemap(self) -> Output:
         return Output("sitemap.xml", seo.sitemap(self.site, []))
 
-    def page_outputs(self, page: Page) -> Iterator[Output]:
-        """The page's file (or a section's list pages and exports), recording what they read."""
+    def page_outputs(self, page: Page, only: set[PageKey] | None = None) -> Iterator[Output]:
+        """The page's file (or a section's list pages and exports), recording what they read; with
+        `only`, just the list pages that show one of those pages (what they read is then not recorded)."""
         self._reads = set()
-        yield from self._page_outputs(page)
-        self.deps[page.key] = self._reads
+        yield from self._page_outputs(page, only)
+        if only is None:
+            self.deps[page.key] = self._reads
 
-    def _page_outputs(self, page: Page) -> Iterator[Output]:
+    def _page_outputs(self, page: Page, only: set[PageKey] | None) -> Iterator[Output]:
         env = self.envs[page.lang]
         names = [f"{page.template}.html"] + ([f"{page.kind}.html"] if page.kind != "page" else []) + ["page.html"]
         template = get_template(env, names)
@@ -286,6 +289,8 @@ class Renderer:
         size = max(1, len(children)) if whole else self.config.pagination
         chunks = [children[i:i + size] for i in range(0, len(children), size)] or [()]
         for number, chunk in enumerate(chunks, start=1):
+            if only is not None and only.isdisjoint(chunk):
+                continue
             url = page.url if number == 1 else f"{page.url}page/{number}/"
             paginator = self._paginator(page.url, number, len(chunks))
             ctx = self.context(page, children=self.pages(chunk), paginator=paginator)
@@ -326,12 +331,14 @@ class Renderer:
         ctx = self._list_context(index, home, tags=self.site.tags.get(lang, ()))
         return Output(self.out(base), self._render(get_template(self.envs[lang], ["tags.html"]), ctx, home.path))
 
-    def tag_pages(self, lang: str, tag: Tag) -> Iterator[Output]:
+    def tag_pages(self, lang: str, tag: Tag, only: set[PageKey] | None = None) -> Iterator[Output]:
         home = self.site.home(lang)
         template = get_template(self.envs[lang], ["tag.html"])
         size = self.config.pagination
         chunks = [tag.pages[i:i + size] for i in range(0, len(tag.pages), size)]
         for number, chunk in enumerate(chunks, start=1):
+            if only is not None and only.isdisjoint(chunk):
+                continue
             url = tag.url if number == 1 else f"{tag.url}page/{number}/"
             page = Page(lang=lang, rel=f"tags/{tag.slug}", path=Path("tags"), kind="tag", title=tag.name,
                         url=url, section="_index.md", translation_key=f"sitegen:tag:{tag.slug}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,12 @@ FIELD = "translated_from"
 
 def source_hash(page: Page) -> str:
     """A short hash of what a translator translates: the title and the body."""
-    text = f"{page.title}\n{page.body.strip()}\n"
+    return _hash(page.title, page.body)
+
+
+@functools.lru_cache(maxsize=1024)  # each translation's page asks for its original's
+def _hash(title: str, body: str) -> str:
+    text = f"{title}\n{body.strip()}\n"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -49,7 +55,7 @@ class LanguageStatus:
 def status(site: Site) -> dict[str, LanguageStatus]:
     out = {code: LanguageStatus(code) for code in site.config.codes}
     for page in site.pages.values():
-        if not page.path.is_file():
+        if not page.params:
             continue  # a section page made up for a folder without _index.md
         out[page.lang].pages += 1
         source = original(site, page)
