@@ -79,6 +79,7 @@ class Builder:
         self.digests: dict[str, str] = {}  # output path -> sha256 of what is there now
         self.deps: dict[PageKey, set[PageKey]] = {}  # page -> the pages its output shows
         self.envs: dict[str, jinja2.Environment] | None = None
+        self._by_path: dict[Path, PageKey] | None = None  # source file -> page, while the pages stay the same
         self.output = (options.output if options.output is not None else self.root / "output").resolve()
 
     # -- the pipeline ------------------------------------------------------------------------------------
@@ -122,6 +123,7 @@ class Builder:
                 stop.check()
                 folder.commit(search.index if config.search else None)
             self.site, self.bodies, self.digests, self.deps, self.envs = site, bodies, digests, deps, envs
+            self._by_path = None
             result = self._result(site, problems, started, len(digests), written=len(digests),
                                   rendered=len(site.pages), full=True)
             if cache is not None:
@@ -140,6 +142,7 @@ class Builder:
         if not isinstance(digests, dict) or not isinstance(deps, dict):
             return False
         _, self.site, self.envs, _ = self._load()
+        self._by_path = None
 
         def key(text: str) -> PageKey:
             lang, _, rel = text.partition("/")
@@ -188,10 +191,10 @@ class Builder:
             return self.full()
         started = time.perf_counter()
         old = self.site
-        site, envs, problems = self._reload(old, changed)
-        if set(site.pages) != set(old.pages) or any(site.pages[k].url != old.pages[k].url
-                                                    or site.pages[k].translation_key != old.pages[k].translation_key
-                                                    for k in site.pages) or _tag_files(old) != _tag_files(site):
+        site, envs, problems, patched = self._reload(old, changed)
+        if not patched and (set(site.pages) != set(old.pages) or any(
+                site.pages[k].url != old.pages[k].url or site.pages[k].translation_key != old.pages[k].translation_key
+                for k in site.pages)) or _tag_files(old) != _tag_files(site):
             return self.full()  # pages or tag lists came, went or moved: every switcher and list may change
         bodies = Bodies(site, self.root if self.options.cache else None, previous=self.bodies)
         renderer = Renderer(site, bodies, envs)
@@ -217,9 +220,8 @@ class Builder:
         for job, only in _tag_jobs(old, site, changed_pages):
             outputs.extend(renderer.job_outputs(job, only))
         outputs.extend(renderer.special_pages())
-        for lang in site.config.codes:
-            shown = {p.key for s in (old, site) for p in feeds.feed_pages(s, lang)}
-            if shown & changed_pages:
+        for lang in site.config.codes:  # (a feed made again unchanged is not written)
+            if any(feeds.may_show(s.pages[k], lang, site.config) for k in changed_pages for s in (old, site)):
                 outputs.append(renderer.feed(lang))
         if any((old.pages[k].date, old.pages[k].updated) != (site.pages[k].date, site.pages[k].updated)
                for k in changed_pages):
@@ -233,19 +235,22 @@ class Builder:
         return self._result(site, problems, started, len(self.digests), written=written,
                             rendered=len(affected), full=False)  # (no translation status: serve shows none)
 
-    def _reload(self, old: Site, changed: list[Path]) -> tuple[Site, dict[str, jinja2.Environment], Problems]:
+    def _reload(self, old: Site, changed: list[Path]) -> tuple[Site, dict[str, jinja2.Environment], Problems, bool]:
         """The site after `changed` content files were edited: only they are read again when that is
-        enough (no page comes, goes or moves), else everything."""
-        by_path = {page.path: key for key, page in old.pages.items()}
+        enough (no page comes, goes or moves: the last value is then True), else everything."""
+        if self._by_path is None:
+            self._by_path = {page.path: key for key, page in old.pages.items()}
+        by_path = self._by_path
         if self.envs is not None and all(p in by_path and p.is_file() for p in changed):
             sources, bad = self.cache.load_all(changed)
             if bad:
                 raise SitegenError(bad)
             site = reload_pages(old, {by_path[p]: sources[p] for p in changed})
             if site is not None:
-                return site, self.envs, Problems()
+                return site, self.envs, Problems(), True
         _, site, envs, problems = self._load()
-        return site, envs, problems
+        self._by_path = None
+        return site, envs, problems, False
 
     def _write_changed(self, outputs: list[Output]) -> int:
         """Replace, one file at a time, each output whose bytes differ from what is there."""

@@ -44,14 +44,16 @@ class Bodies:
     def __init__(self, site: Site, cache_root: Path | None = None, previous: Bodies | None = None) -> None:
         self.site = site
         self.links = link_targets(site)
-        self._links_digest = fingerprint(sorted(self.links.items()))
+        same = previous is not None and previous.links == self.links
+        self._links_digest: str = (previous._links_digest if same and previous is not None
+                                   else fingerprint(sorted(self.links.items())))
         self._cache_root = cache_root
         self._cache: Cache | None = None
         self._cache_pid = 0
         self._converter: Converter | None = None
         self._memo: dict[PageKey, Rendered] = {}
         self._fresh: dict[str, Rendered] = {}  # converted here, not yet in the cache
-        if previous is not None and previous.links == self.links:
+        if same and previous is not None:
             for key, rendered in previous._memo.items():
                 old, new = previous.site.pages.get(key), site.pages.get(key)
                 if old is not None and new is not None and old.body == new.body and old.rel == new.rel:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from xml.etree import ElementTree as ET
 
+from generator.config import Config
 from generator.model import Page, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
+
+
+def may_show(page: Page, lang: str, config: Config) -> bool:
+    """Whether `page` is of the kind the feed of `lang` lists (a dated page of a feed section)."""
+    return page.date is not None and page.lang == lang and page.kind == "page" \
+        and page.rel.startswith(tuple(f"{s}/" for s in config.feed_sections))
 
 
 def feed_pages(site: Site, lang: str) -> list[Page]:

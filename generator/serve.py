@@ -19,7 +19,8 @@ from generator.build import Builder, BuildOptions, BuildResult
 from generator.errors import SitegenError
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-POLL_SECONDS = 0.15
+POLL_SECONDS = 0.15  # without file-system events
+SETTLE_SECONDS = 0.02
 
 
 class DevServer:
@@ -75,11 +76,28 @@ class DevServer:
                     found[path] = (st.st_mtime_ns, st.st_size)
         return found
 
-    def poll(self) -> bool:
-        """Rebuild if a watched file changed since the last look; True when the browser should reload."""
-        now = self.scan()
-        changed = {p for p in now.keys() | self.snapshot.keys() if now.get(p) != self.snapshot.get(p)}
-        self.snapshot = now
+    def poll(self, hints: set[Path] | None = None) -> bool:
+        """Rebuild if a watched file changed since the last look; True when the browser should reload.
+
+        `hints` are the files the watcher saw change: only they are looked at (None: every file)."""
+        if hints is None:
+            now = self.scan()
+            changed = {p for p in now.keys() | self.snapshot.keys() if now.get(p) != self.snapshot.get(p)}
+            self.snapshot = now
+        else:
+            changed = set()
+            for path in hints:
+                try:
+                    st = path.stat()
+                    stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+                except OSError:
+                    stamp = None
+                if stamp != self.snapshot.get(path):
+                    changed.add(path)
+                    if stamp is None:
+                        self.snapshot.pop(path, None)
+                    else:
+                        self.snapshot[path] = stamp
         if not changed:
             return False
         names = ", ".join(sorted(str(p.relative_to(self.builder.root)) for p in changed)[:3])
@@ -122,6 +140,71 @@ class DevServer:
         return [data]
 
 
+class Watcher:
+    """Collects the watched files that the operating system reports changed (watchdog: inotify on
+    Linux, FSEvents on macOS), and calls `wake` from its thread when there are some."""
+
+    def __init__(self, tops: list[Path], wake: Callable[[], None]) -> None:
+        self.tops = [t for t in tops if t.exists()]
+        self.wake = wake
+        self.lock = threading.Lock()
+        self.pending: set[Path] | None = set()  # None: look at every file
+        self.observer: Any = None
+
+    def start(self) -> bool:
+        """Watch with file-system events; False when they are not available."""
+        try:
+            from watchdog.events import FileSystemEvent, FileSystemEventHandler
+            from watchdog.observers import Observer
+        except ImportError:
+            return False
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                paths = [Path(os.fsdecode(p)) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+                paths = [p for p in paths if watcher.relevant(p)]
+                if not paths or (event.is_directory and event.event_type == "modified"):
+                    return
+                with watcher.lock:
+                    if event.is_directory:
+                        watcher.pending = None  # a folder came, went or moved: its files with it
+                    elif watcher.pending is not None:
+                        watcher.pending.update(paths)
+                watcher.wake()
+
+        observer = Observer()
+        try:
+            for top in self.tops:
+                observer.schedule(Handler(), str(top.parent if top.is_file() else top),
+                                  recursive=not top.is_file())
+            observer.daemon = True
+            observer.start()
+        except OSError:
+            return False
+        self.observer = observer
+        return True
+
+    def relevant(self, path: Path) -> bool:
+        for top in self.tops:
+            if path == top or (top.is_dir() and path.is_relative_to(top)):
+                rel = path.relative_to(top).parts if path != top else (path.name,)
+                return not any(part.startswith(".") for part in rel) and not path.name.endswith("~")
+        return False
+
+    def everything(self) -> None:
+        with self.lock:
+            self.pending = None
+
+    def take(self) -> set[Path] | None:
+        """The files seen changed since the last call (None: any may have)."""
+        with self.lock:
+            taken, self.pending = self.pending, set()
+        return taken
+
+
 def overlay(exc: SitegenError) -> str:
     """The error shown over every page while the site does not build."""
     items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in exc.problems)
@@ -143,10 +226,16 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> N
     if dev.builder.site is None and not dev.builder.output.is_dir():
         raise SystemExit(1)
     dev.reload = lambda: LiveReloadHandler.reload_waiters()
+    loop = ioloop.IOLoop.current()
+    # Wait a moment after an event: an editor that saves by truncating and writing makes several.
+    watcher = Watcher(dev.builder.watched(), lambda: loop.add_callback(lambda: loop.call_later(SETTLE_SECONDS, tick)))
 
     def tick() -> None:
+        hints = watcher.take()
+        if hints == set():
+            return
         started = time.perf_counter()
-        if dev.poll():
+        if dev.poll(hints):
             dev.reload()
             print(f"Browser told to reload ({(time.perf_counter() - started) * 1000:.0f} ms after the change "
                   "was seen).", flush=True)
@@ -154,6 +243,11 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> N
     server = Server(dev.app)
     # livereload polls the working folder itself unless told it already started; we watch on our own.
     LiveReloadHandler._last_reload_time = time.time()
-    ioloop.PeriodicCallback(tick, POLL_SECONDS * 1000).start()
+    if not watcher.start():  # no file-system events here: look at every file now and then
+        def look() -> None:
+            watcher.everything()
+            tick()
+
+        ioloop.PeriodicCallback(look, POLL_SECONDS * 1000).start()
     print(f"Serving {dev.builder.output} on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     server.serve(port=port, host=host, debug=False, restart_delay=0)

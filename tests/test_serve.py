@@ -90,6 +90,25 @@ def test_edit_is_served_and_browser_told_to_reload(server):
         reloads.close()
 
 
+def test_a_page_in_a_new_folder_and_a_moved_page_are_served(server):
+    """Folders that appear and files renamed into place (as editors save) are seen too."""
+    site, port, _ = server
+    reloads = Reloads(port)
+    try:
+        time.sleep(0.3)
+        folder = site / "content/vi/moi"
+        folder.mkdir()
+        (folder / "b.md").write_text(page("Trang B", "Trang mới."))
+        reloads.wait_reload()
+        assert "Trang mới." in get(port, "/vi/moi/b/")[1]
+        (site / "content/vi/.a.md.tmp").write_text(page("Trang A", "Lưu kiểu đổi tên."))
+        (site / "content/vi/.a.md.tmp").rename(site / "content/vi/a.md")
+        reloads.wait_reload()
+        assert "Lưu kiểu đổi tên." in get(port, "/vi/a/")[1]
+    finally:
+        reloads.close()
+
+
 def test_broken_file_shows_overlay_keeps_last_good_page_and_fix_clears_it(server):
     site, port, _ = server
     reloads = Reloads(port)
