@@ -20,7 +20,9 @@ from generator.slugs import slugify
 from generator.templates import absolute_url, get_template, render
 
 PageKey = tuple[str, str]
-Job = tuple[str, str, str]  # ("page", lang, source path) | ("tags", lang, "") | ("tag", lang, tag slug)
+# ("page", lang, source path), ("tags", lang, ""), ("tag", lang, tag slug), ("feed", lang, ""),
+# ("sitemap", "", "") or ("special", "", ""): the 404 and search pages and the language chooser
+Job = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -223,11 +225,13 @@ class Renderer:
 
     # -- outputs -----------------------------------------------------------------------------------------
     def jobs(self) -> list[Job]:
-        """The site's pages and tag lists as independent units of work, in a fixed order."""
+        """Everything rendered from templates or the model, as independent units of work in a fixed order."""
         jobs: list[Job] = [("page", lang, rel) for lang, rel in self.site.pages]
         for lang in self.config.codes:
             jobs.append(("tags", lang, ""))
             jobs.extend(("tag", lang, tag.slug) for tag in self.site.tags.get(lang, ()))
+            jobs.append(("feed", lang, ""))
+        jobs += [("sitemap", "", ""), ("special", "", "")]
         return jobs
 
     def job_outputs(self, job: Job, only: set[PageKey] | None = None) -> Iterator[Output]:
@@ -237,15 +241,17 @@ class Renderer:
             yield from self.page_outputs(self.site.pages[(lang, name)], only)
         elif kind == "tags":
             yield self.tag_index(lang)
-        else:
+        elif kind == "tag":
             yield from self.tag_pages(lang, next(t for t in self.site.tags[lang] if t.slug == name), only)
+        elif kind == "feed":
+            yield self.feed(lang)
+        elif kind == "sitemap":
+            yield self.sitemap()
+        else:
+            yield from self.special_pages()
 
     def outputs_of_site(self) -> Iterator[Output]:
-        """The files that are not pages: 404s, the chooser, feeds, sitemap, hosting configs, static files."""
-        yield from self.special_pages()
-        for lang in self.config.codes:
-            yield self.feed(lang)
-        yield self.sitemap()
+        """The files that are no job's: robots.txt, hosting configs, static files."""
         yield Output("robots.txt", seo.robots(self.site))
         for name, data in hosting.configs(self.config, self.fingerprinted).items():
             yield Output(name, data)
