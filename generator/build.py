@@ -124,6 +124,7 @@ class Builder:
                 folder.commit(search.index if config.search else None)
             self.site, self.bodies, self.digests, self.deps, self.envs = site, bodies, digests, deps, envs
             self._by_path = None
+            self._warm_up()
             result = self._result(site, problems, started, len(digests), written=len(digests),
                                   rendered=len(site.pages), full=True)
             if cache is not None:
@@ -149,7 +150,19 @@ class Builder:
             return lang, rel
 
         self.digests, self.deps = digests, {key(k): {key(r) for r in reads} for k, reads in deps.items()}
+        self._warm_up()
         return True
+
+    def _warm_up(self) -> None:
+        """For `serve`: compile the templates now (the workers compiled their own), not on the first edit."""
+        if not self.options.watch or self.envs is None:
+            return
+        for env in self.envs.values():
+            for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
+                try:
+                    env.get_template(name)
+                except jinja2.TemplateError:
+                    pass  # reported when a page uses it
 
     def _render(self, renderer: Renderer, folder: Staging, stop: _Stoppable,
                 problems: Problems) -> tuple[dict[str, str], dict[PageKey, set[PageKey]]]:
