@@ -179,9 +179,7 @@ class Builder:
                 if reads is not None:
                     key = (job[1], job[2])
                     deps[key] = reads
-                    for line, message in found:
-                        problems.add(site.pages[key].path, message, line, 1,
-                                     warning=message.startswith("unsafe link"))
+                    _report(problems, site.pages[key], found)
         return digests, deps
 
     def _inputs_fingerprint(self) -> str:
@@ -215,8 +213,7 @@ class Builder:
                          and old.pages.get(k) != page}
         for key in sorted(changed_pages):  # check the edited pages before writing anything
             body = bodies.get(key)
-            for line, message in body.problems if body else ():
-                problems.add(site.pages[key].path, message, line, 1, warning=message.startswith("unsafe link"))
+            _report(problems, site.pages[key], body.problems if body else ())
         problems.raise_if_errors(strict=self.options.strict)
         # A page that moved within its section shifts its neighbours' windows: count the section as changed.
         moved = {k for lists in ("children", "subsections") for sec, keys in getattr(site, lists).items()
@@ -301,6 +298,12 @@ def _as_json(value: object) -> object:
     import json
 
     return json.loads(json.dumps(value))
+
+
+def _report(problems: Problems, page: Page, found: Iterable[tuple[int, str]]) -> None:
+    """Add the problems found in a page's Markdown (an unsafe link, removed, is only a warning)."""
+    for line, message in found:
+        problems.add(page.path, message, line, 1, warning=message.startswith("unsafe link"))
 
 
 def _tag_files(site: Site) -> set[tuple[str, str, int]]:

@@ -53,6 +53,7 @@ class Bodies:
         self._converter: Converter | None = None
         self._memo: dict[PageKey, Rendered] = {}
         self._fresh: dict[str, Rendered] = {}  # converted here, not yet in the cache
+        self._looked: set[PageKey] = set()  # looked for in the cache already
         if same and previous is not None:
             for key, rendered in previous._memo.items():
                 old, new = previous.site.pages.get(key), site.pages.get(key)
@@ -67,7 +68,8 @@ class Bodies:
         page = self.site.pages.get(key)
         if page is None or (not page.body and page.kind != "page"):
             return None
-        self.prefetch([key])
+        if key not in self._looked:
+            self.prefetch([key])
         found = self._memo.get(key)
         if found is None:
             if self._converter is None:
@@ -83,8 +85,9 @@ class Bodies:
         cache = self._open()
         if cache is None:
             return
-        wanted = {self._key(page): page.key for k in keys if k not in self._memo
+        wanted = {self._key(page): page.key for k in keys if k not in self._memo and k not in self._looked
                   and (page := self.site.pages.get(k)) is not None and (page.body or page.kind == "page")}
+        self._looked.update(wanted.values())
         for digest, rendered in cache.get_markdown(list(wanted)).items():
             self._memo[wanted[digest]] = rendered
 
@@ -98,6 +101,7 @@ class Bodies:
     def forget(self) -> None:
         """Drop the bodies held in memory (a worker, between chunks)."""
         self._memo.clear()
+        self._looked.clear()
 
     def _key(self, page: Page) -> str:
         return markdown_key(page.body, _source_dir(page), self.site.config.unsafe_html, self._links_digest)
