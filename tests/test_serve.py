@@ -74,28 +74,29 @@ class Reloads:
         self.conn.close()
         self.loop.close()
 
+    def __enter__(self) -> Reloads:
+        time.sleep(0.3)  # let the server register this client before the first edit
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def test_edit_is_served_and_browser_told_to_reload(server):
     site, port, _ = server
     assert "Phiên bản một." in get(port, "/vi/a/")[1]
-    reloads = Reloads(port)
-    try:
-        time.sleep(0.3)
+    with Reloads(port) as reloads:
         (site / "content/vi/a.md").write_text(page("Trang A", "Phiên bản hai."))
         reloads.wait_reload()
         status, body = get(port, "/vi/a/")
         assert status == 200 and "Phiên bản hai." in body
         assert "livereload.js" in body  # the page carries the reload client
-    finally:
-        reloads.close()
 
 
 def test_a_page_in_a_new_folder_and_a_moved_page_are_served(server):
     """Folders that appear and files renamed into place (as editors save) are seen too."""
     site, port, _ = server
-    reloads = Reloads(port)
-    try:
-        time.sleep(0.3)
+    with Reloads(port) as reloads:
         folder = site / "content/vi/moi"
         folder.mkdir()
         (folder / "b.md").write_text(page("Trang B", "Trang mới."))
@@ -105,15 +106,11 @@ def test_a_page_in_a_new_folder_and_a_moved_page_are_served(server):
         (site / "content/vi/.a.md.tmp").rename(site / "content/vi/a.md")
         reloads.wait_reload()
         assert "Lưu kiểu đổi tên." in get(port, "/vi/a/")[1]
-    finally:
-        reloads.close()
 
 
 def test_broken_file_shows_overlay_keeps_last_good_page_and_fix_clears_it(server):
     site, port, _ = server
-    reloads = Reloads(port)
-    try:
-        time.sleep(0.3)
+    with Reloads(port) as reloads:
         (site / "content/vi/a.md").write_text("---\ntitle: Trang A\nPhiên bản hỏng.\n")
         reloads.wait_reload()
         status, body = get(port, "/vi/a/")
@@ -123,8 +120,6 @@ def test_broken_file_shows_overlay_keeps_last_good_page_and_fix_clears_it(server
         reloads.wait_reload()
         status, body = get(port, "/vi/a/")
         assert "Đã sửa." in body and 'id="sitegen-error"' not in body
-    finally:
-        reloads.close()
 
 
 def test_parent_paths_are_refused(server):
