@@ -230,8 +230,9 @@ class Builder:
         for job, only in _tag_jobs(old, site, changed_pages):
             outputs.extend(renderer.job_outputs(job, only))
         outputs.extend(renderer.special_pages())
+        prefixes = feeds.feed_prefixes(site.config)
         for lang in site.config.codes:  # (a feed made again unchanged is not written)
-            if any(feeds.may_show(s.pages[k], lang, site.config) for k in changed_pages for s in (old, site)):
+            if any(feeds.may_show(s.pages[k], lang, prefixes) for k in changed_pages for s in (old, site)):
                 outputs.append(renderer.feed(lang))
         if any((old.pages[k].date, old.pages[k].updated) != (site.pages[k].date, site.pages[k].updated)
                for k in changed_pages):

@@ -11,17 +11,20 @@ from generator.model import Page, Site
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def may_show(page: Page, lang: str, config: Config) -> bool:
-    """Whether `page` is of the kind the feed of `lang` lists (a dated page of a feed section)."""
-    return page.date is not None and page.lang == lang and page.kind == "page" \
-        and page.rel.startswith(tuple(f"{s}/" for s in config.feed_sections))
+def may_show(page: Page, lang: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether `page` is of the kind the feed of `lang` lists: a dated page below one of `prefixes`."""
+    return page.date is not None and page.lang == lang and page.kind == "page" and page.rel.startswith(prefixes)
+
+
+def feed_prefixes(config: Config) -> tuple[str, ...]:
+    """The source folders whose pages feeds list, as `news/`."""
+    return tuple(f"{s}/" for s in config.feed_sections)
 
 
 def feed_pages(site: Site, lang: str) -> list[Page]:
     """The newest dated pages of the feed sections of `lang`, newest first."""
-    prefixes = tuple(f"{s}/" for s in site.config.feed_sections)
-    pages = [p for p in site.pages.values()
-             if p.date is not None and p.lang == lang and p.kind == "page" and p.rel.startswith(prefixes)]
+    prefixes = feed_prefixes(site.config)
+    pages = [p for p in site.pages.values() if may_show(p, lang, prefixes)]
     pages.sort(key=lambda p: (p.date, p.updated or p.date, p.rel), reverse=True)
     return pages[: site.config.feed_limit]
 

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
+from generator.feeds import feed_prefixes
 from generator.model import Page, Site
 from generator.templates import absolute_url as join_url
 
@@ -57,7 +58,7 @@ def structured_data(site: Site, page: Page, absolute_url: str, image: str | None
     if config.description.get(lang):
         org["description"] = config.description[lang]
     out = [org]
-    in_feed = any(page.rel.startswith(f"{s}/") for s in config.feed_sections)
+    in_feed = page.rel.startswith(feed_prefixes(config))
     if page.kind == "page" and page.date and in_feed:
         article: dict[str, Any] = {
             "@context": "https://schema.org", "@type": "NewsArticle", "headline": page.title[:110],
