@@ -118,8 +118,7 @@ class Builder:
                 for item in renderer.outputs_of_site():
                     stop.check()
                     digests[item.path] = folder.put(item)
-                bodies.flush()
-                bodies.close()
+                bodies.close()  # (the workers converted and cached every body)
                 stop.check()
                 folder.commit(search.index if config.search else None)
             self.site, self.bodies, self.digests, self.deps, self.envs = site, bodies, digests, deps, envs

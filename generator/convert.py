@@ -54,6 +54,7 @@ class Bodies:
         self._memo: dict[PageKey, Rendered] = {}
         self._fresh: dict[str, Rendered] = {}  # converted here, not yet in the cache
         self._looked: set[PageKey] = set()  # looked for in the cache already
+        self._digests: dict[PageKey, str] = {}  # their cache keys
         if same and previous is not None:
             for key, rendered in previous._memo.items():
                 old, new = previous.site.pages.get(key), site.pages.get(key)
@@ -77,7 +78,7 @@ class Bodies:
             found = self._converter.convert(page.body, _source_dir(page), self.links.get, page.body_line)
             self._memo[key] = found
             if self._cache_root is not None:
-                self._fresh[self._key(page)] = found
+                self._fresh[self._digests.get(key) or self._key(page)] = found
         return found
 
     def prefetch(self, keys: Iterable[PageKey]) -> None:
@@ -88,6 +89,7 @@ class Bodies:
         wanted = {self._key(page): page.key for k in keys if k not in self._memo and k not in self._looked
                   and (page := self.site.pages.get(k)) is not None and (page.body or page.kind == "page")}
         self._looked.update(wanted.values())
+        self._digests.update((k, digest) for digest, k in wanted.items())
         for digest, rendered in cache.get_markdown(list(wanted)).items():
             self._memo[wanted[digest]] = rendered
 
@@ -102,6 +104,7 @@ class Bodies:
         """Drop the bodies held in memory (a worker, between chunks)."""
         self._memo.clear()
         self._looked.clear()
+        self._digests.clear()
 
     def _key(self, page: Page) -> str:
         return markdown_key(page.body, _source_dir(page), self.site.config.unsafe_html, self._links_digest)
