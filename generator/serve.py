@@ -66,7 +66,7 @@ class DevServer:
             for dirpath, dirnames, filenames in os.walk(top):
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
                 for name in filenames:
-                    if name.startswith(".") or name.endswith("~"):
+                    if ignored(name):
                         continue
                     path = Path(dirpath, name)
                     try:
@@ -140,6 +140,11 @@ class DevServer:
         return [data]
 
 
+def ignored(name: str) -> bool:
+    """Hidden files and editors' backups (`.a.md.swp`, `a.md~`) are not watched."""
+    return name.startswith(".") or name.endswith("~")
+
+
 class Watcher:
     """Collects the watched files that the operating system reports changed (watchdog: inotify on
     Linux, FSEvents on macOS), and calls `wake` from its thread when there are some."""
@@ -191,7 +196,7 @@ class Watcher:
         for top in self.tops:
             if path == top or (top.is_dir() and path.is_relative_to(top)):
                 rel = path.relative_to(top).parts if path != top else (path.name,)
-                return not any(part.startswith(".") for part in rel) and not path.name.endswith("~")
+                return not any(part.startswith(".") for part in rel[:-1]) and not ignored(path.name)
         return False
 
     def everything(self) -> None:
