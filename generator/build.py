@@ -6,8 +6,6 @@ between builds so that `sitegen serve` re-renders only what an edit affects.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import closing
@@ -30,7 +28,7 @@ from generator.progress import track
 from generator.render import Job, Output, Renderer
 from generator.site import load_site, reload_pages
 from generator.templates import make_environment
-from generator.writer import Staging, check_output_dir, remove_stale, staging
+from generator.writer import Staging, check_output_dir, remove_stale, replace_changed, staging
 
 PageKey = tuple[str, str]
 
@@ -236,7 +234,7 @@ class Builder:
         if any((old.pages[k].date, old.pages[k].updated) != (site.pages[k].date, site.pages[k].updated)
                for k in changed_pages):
             outputs.append(renderer.sitemap())
-        written = self._write_changed(outputs)
+        written = replace_changed(self.output, outputs, self.digests)
         if site.config.search and written:
             search.index(self.output)
         bodies.flush()
@@ -261,23 +259,6 @@ class Builder:
         _, site, envs, problems = self._load()
         self._by_path = None
         return site, envs, problems, False
-
-    def _write_changed(self, outputs: list[Output]) -> int:
-        """Replace, one file at a time, each output whose bytes differ from what is there."""
-        written = 0
-        for item in outputs:
-            data = item.data if item.data is not None else (item.source.read_bytes() if item.source else b"")
-            digest = hashlib.sha256(data).hexdigest()
-            if self.digests.get(item.path) == digest:
-                continue
-            target = self.output / item.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.sitegen-tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-            self.digests[item.path] = digest
-            written += 1
-        return written
 
     def _result(self, site: Site, problems: Problems, started: float, files: int, written: int, rendered: int,
                 full: bool) -> BuildResult:

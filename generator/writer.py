@@ -117,7 +117,7 @@ class Staging:
             except FileExistsError:
                 pass
             self._made.add(folder)
-        data = item.source.read_bytes() if item.source is not None else (item.data or b"")
+        data = _bytes(item)
         digest = hashlib.sha256(data).hexdigest()
         if self.previous.get(item.path) == digest:
             try:
@@ -138,6 +138,29 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, str]) -> int:
+    """Replace in the live `output`, one file at a time, each output whose bytes differ from what is
+    there (`digests`: path -> SHA-256, updated); return how many were written."""
+    written = 0
+    for item in outputs:
+        data = _bytes(item)
+        digest = hashlib.sha256(data).hexdigest()
+        if digests.get(item.path) == digest:
+            continue
+        target = _safe_join(output, item.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.sitegen-tmp")
+        _write(tmp, data)
+        os.replace(tmp, target)
+        digests[item.path] = digest
+        written += 1
+    return written
+
+
+def _bytes(item: Output) -> bytes:
+    return item.source.read_bytes() if item.source is not None else (item.data or b"")
 
 
 def _write(path: Path, data: bytes) -> None:
