@@ -18,6 +18,7 @@ from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
 
+from generator import plain_markdown
 from generator.slugs import toc_slugify
 
 EXTENSIONS = ["tables", "footnotes", "toc", "attr_list", "admonition", "fenced_code"]
@@ -46,7 +47,7 @@ def safe_href(url: str) -> bool:
 class _Links(Treeprocessor):
     """Rewrites links to source files as URLs, drops unsafe URLs and event-handler attributes."""
 
-    def __init__(self, md: _md.Markdown, unsafe_html: bool) -> None:
+    def __init__(self, md: _md.Markdown | None, unsafe_html: bool) -> None:
         super().__init__(md)
         self.unsafe_html = unsafe_html
         self.source_dir = ""
@@ -61,13 +62,13 @@ class _Links(Treeprocessor):
             for attr in ("href", "src"):
                 value = el.get(attr)
                 if value is not None:
-                    new = self._rewrite(value)
+                    new = self.rewrite(value)
                     if new is None:
                         del el.attrib[attr]
                     else:
                         el.set(attr, new)
 
-    def _rewrite(self, url: str) -> str | None:
+    def rewrite(self, url: str) -> str | None:
         if not safe_href(url):
             self.problems.append((url, f"unsafe link {url[:40]!r} removed (javascript:, vbscript: and data: "
                                        "links are not allowed)"))
@@ -184,6 +185,7 @@ class Converter:
         self.backlink_title = backlink_title or "↩ %d"
         self.selective = selective
         self._converters: dict[object, tuple[_md.Markdown, _Links]] = {}
+        self._plain_links = _Links(None, unsafe_html)  # rewrites the links of pages plain_markdown renders
 
     def _converter(self, text: str) -> tuple[_md.Markdown, _Links]:
         key = _features(text) if self.selective else None
@@ -224,23 +226,29 @@ class Converter:
 
     def convert(self, text: str, source_dir: str, resolve: Resolver, first_line: int = 1) -> Rendered:
         """Convert Markdown `text` from a file in `source_dir` (relative to the content language root)."""
-        md, links = self._converter(text)
-        md.reset()
-        links.source_dir = source_dir
-        links.resolve = resolve
-        links.problems = []
-        try:
-            with _time_limit(self.time_limit):
-                html = md.convert(text)
-        except TooSlow:
-            return Rendered("", (), ((first_line, f"this page took more than {self.time_limit:g} s to convert "
-                                                  "and was stopped: look for very long runs of '[' or '*'"),))
-        except RecursionError:
-            return Rendered("", (), ((first_line, "this page nests too deeply to convert (lists or quotes "
-                                                  "hundreds of levels deep)"),))
+        links = self._plain_links
+        links.source_dir, links.resolve, links.problems = source_dir, resolve, []
+        plain = plain_markdown.render(text, links.rewrite, self.unsafe_html) if self.selective else None
+        if plain is not None:
+            html, tokens = plain
+        else:
+            md, links = self._converter(text)
+            md.reset()
+            links.source_dir, links.resolve, links.problems = source_dir, resolve, []
+            try:
+                with _time_limit(self.time_limit):
+                    html = md.convert(text)
+            except TooSlow:
+                return Rendered("", (), ((first_line, f"this page took more than {self.time_limit:g} s to "
+                                                      "convert and was stopped: look for very long runs of "
+                                                      "'[' or '*'"),))
+            except RecursionError:
+                return Rendered("", (), ((first_line, "this page nests too deeply to convert (lists or quotes "
+                                                      "hundreds of levels deep)"),))
+            tokens = getattr(md, "toc_tokens", [])
         if self.unsafe_html:
             html = _RAW_BAD_LINK.sub(r"\1#blocked:", html)
-        toc = tuple(_plain_toc(getattr(md, "toc_tokens", [])))
+        toc = tuple(_plain_toc(tokens))
         problems = tuple((_line_of(text, written, first_line), msg) for written, msg in links.problems)
         return Rendered(html, toc, problems)
 
