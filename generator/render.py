@@ -76,6 +76,7 @@ class Renderer:
         self.deps: dict[PageKey, set[PageKey]] = {}
         self._reads: set[PageKey] = set()
         self._tags: dict[tuple[str, str], Tag] = {}
+        self._home_contexts: dict[PageKey, dict[str, Any]] = {}
         self.site_context = {code: self._site_context(code) for code in self.config.codes}
 
     # -- shared per-language context -------------------------------------------------------------------
@@ -126,15 +127,21 @@ class Renderer:
         return out
 
     def alternates(self, page: Page) -> list[dict[str, str]]:
+        """The page in each language it exists in, and the x-default one, for hreflang links."""
         out = []
         for language in self.config.languages:
             t = self.site.translation(page, language.code)
             if t:
-                out.append({"hreflang": language.code, "href": self.absolute(t.url)})
+                out.append(self.alternate(language.code, t.url))
         default = self.site.translation(page, self.config.default_language) or page
         x_default = self.config.base_path if page.kind == "home" else default.url
-        out.append({"hreflang": "x-default", "href": self.absolute(x_default)})
+        out.append(self.alternate("x-default", x_default))
         return out
+
+    def alternate(self, code: str, url: str) -> dict[str, str]:
+        """One hreflang alternate: the language code (or x-default), absolute URL and locale."""
+        language = self.config.language(self.config.default_language if code == "x-default" else code)
+        return {"hreflang": code, "href": self.absolute(url), "locale": language.locale}
 
     def breadcrumbs(self, page: Page) -> list[Link]:
         chain = []
@@ -354,14 +361,17 @@ class Renderer:
 
     def _list_context(self, page: Page, home: Page, **extra: Any) -> dict[str, Any]:
         """Context for generated pages (tags, 404): the switcher leads to the same list in each language."""
-        ctx = self.context(home, **extra)
+        base = self._home_contexts.get(home.key)
+        if base is None:  # the same for each of the (thousands of) tag pages of a language
+            base = self._home_contexts[home.key] = self.context(home)
+        ctx = {**base, **extra}
         ctx.update(page=page, content=Markup(""), toc=(), canonical=self.absolute(page.url),
                    breadcrumbs=[Link(home.title, home.url)], children=extra.get("children", []), subsections=[])
         tail = page.url[len(f"{self.config.base_path}{page.lang}/"):]
         if page.kind == "tags":
             ctx["switcher"] = [Link(s.title, f"{self.config.base_path}{s.code}/{tail}", s.code, s.current, True)
                                for s in ctx["switcher"]]
-            ctx["alternates"] = [{"hreflang": s.code, "href": self.absolute(s.url)} for s in ctx["switcher"]]
+            ctx["alternates"] = [self.alternate(s.code, s.url) for s in ctx["switcher"]]
         else:
             ctx["alternates"] = []
         ctx["untranslated"] = [s for s in ctx["switcher"] if not s.available]
@@ -386,7 +396,7 @@ class Renderer:
         ctx = self._list_context(page, home)
         ctx["switcher"] = [Link(s.title, f"{self.config.base_path}{s.code}/search/", s.code, s.current, True)
                            for s in ctx["switcher"]]
-        ctx["alternates"] = [{"hreflang": s.code, "href": self.absolute(s.url)} for s in ctx["switcher"]]
+        ctx["alternates"] = [self.alternate(s.code, s.url) for s in ctx["switcher"]]
         ctx["untranslated"] = []
         ctx["bundle"] = f"{self.config.base_path}{search.BUNDLE}/"
         return Output(self.out(url), self._render(get_template(self.envs[lang], ["search.html"]), ctx, home.path))
@@ -400,8 +410,8 @@ class Renderer:
                          "title": self.config.title.get(lg.code, ""), "locale": lg.locale}
                         for lg in self.config.languages]
         ctx["canonical"] = self.absolute(self.config.base_path)
-        ctx["alternates"] = ([{"hreflang": h["code"], "href": self.absolute(h["url"])} for h in ctx["homes"]]
-                             + [{"hreflang": "x-default", "href": self.absolute(self.config.base_path)}])
+        ctx["alternates"] = ([self.alternate(h["code"], h["url"]) for h in ctx["homes"]]
+                             + [self.alternate("x-default", self.config.base_path)])
         template = get_template(self.envs[lang], ["chooser.html"])
         return Output("index.html", self._render(template, ctx, home.path))
 

@@ -17,3 +17,27 @@ from generator.templates import absolute_url
 def test_absolute_url_is_urljoin(base, url):
     """The fast path for site paths gives what urljoin gives."""
     assert absolute_url(base, url) == urljoin(base, url)
+
+
+def test_remembered_gettext_renders_what_jinjas_newstyle_gettext_renders():
+    """The theme's real Vietnamese catalog, through sitegen's environment and through stock Jinja's
+    newstyle gettext: the same text, escaping and %-formatting, on first use and when remembered."""
+    import jinja2
+
+    from conftest import REPO
+    from generator.errors import Problems
+    from generator.i18n import load_translations
+    from generator.templates import make_environment
+
+    theme = REPO / "themes" / "default"
+    catalog = load_translations(theme, "vi", "vi_VN", Problems())
+    ours = make_environment(REPO, theme, "vi_VN", catalog, "https://a.org/")
+    stock = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    stock.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    source = ('{{ _("Explore") }}|{{ gettext("Explore") }}|{{ _("Skip to content") }}|{{ _("100%% <b>") }}|'
+              '{{ _("%(area)s ha", area="<1>") }}|{% trans %}Contact{% endtrans %}|'
+              '{% autoescape false %}{{ _("a < b") }}{{ _("%(x)s", x="<i>") }}{% endautoescape %}')
+    expected = stock.from_string(source).render()
+    template = ours.from_string(source)
+    assert template.render() == expected == template.render()
+    assert "Khám phá" in expected and "&lt;1&gt;" in expected and "100% <b>" in expected
