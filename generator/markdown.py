@@ -26,6 +26,8 @@ _BLOCKED_SCHEME = re.compile(r"^(?:javascript|vbscript|data):", re.I)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 _RAW_BAD_LINK = re.compile(r"""((?:href|src|action|formaction)\s*=\s*["']?)\s*(?:javascript|vbscript):""", re.I)
 
+_CELL_ALIGN = re.compile(r"text-align: (left|center|right);")
+
 # resolve(source_rel_path_of_target) -> URL or None when no such file
 Resolver = Callable[[str], "str | None"]
 
@@ -45,7 +47,8 @@ def safe_href(url: str) -> bool:
 
 
 class _Links(Treeprocessor):
-    """Rewrites links to source files as URLs, drops unsafe URLs and event-handler attributes."""
+    """Rewrites links to source files as URLs, drops unsafe URLs and event-handler attributes, and turns the
+    tables extension's `style="text-align: …"` into an `align-…` class (the site's CSP allows no inline style)."""
 
     def __init__(self, md: _md.Markdown | None, unsafe_html: bool) -> None:
         super().__init__(md)
@@ -56,6 +59,9 @@ class _Links(Treeprocessor):
 
     def run(self, root: Element) -> None:
         for el in root.iter():
+            if el.tag in ("th", "td") and (align := _CELL_ALIGN.fullmatch(el.get("style", ""))):
+                del el.attrib["style"]
+                el.set("class", f"{el.get('class', '')} align-{align.group(1)}".strip())
             if not self.unsafe_html:
                 for name in [a for a in el.attrib if a.lower().startswith("on") or a.lower() == "style"]:
                     del el.attrib[name]

@@ -154,8 +154,8 @@ class _Document:
         out = ["<tr>"]
         for i, align in enumerate(aligns):
             text = "" if cells is None or i >= len(cells) else cells[i].strip(" ")
-            style = f' style="text-align: {align};"' if align and cells is not None and self.unsafe_html else ""
-            out.append(f"<{tag}{style}>{self.inline(text) if text else ''}</{tag}>")
+            css = f' class="align-{align}"' if align and cells is not None else ""
+            out.append(f"<{tag}{css}>{self.inline(text) if text else ''}</{tag}>")
         out.append("</tr>")
         return "\n".join(out)
 

@@ -119,6 +119,18 @@ def test_without_javascript_the_full_list_and_menu_show(browser, server):
     page.context.close()
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_markdown_table_alignment_shows_under_the_sites_csp(browser, server, lang):
+    """`---:` in a Markdown table right-aligns the column, through a class: the CSP the hosting configs send
+    blocks inline styles."""
+    page = open_page(browser, server, PAGES["parks"][lang])
+    cells = page.locator(".prose td.align-right")
+    assert cells.count() >= 5
+    assert cells.first.evaluate("el => getComputedStyle(el).textAlign") == "right"
+    assert page.locator(".prose td:not(.align-right)").first.evaluate("el => getComputedStyle(el).textAlign") == "left"
+    page.context.close()
+
+
 def test_phone_menu_opens_and_closes(browser, server):
     page = open_page(browser, server, PAGES["home"]["vi"], width=360, height=740)
     assert page.is_visible(".menu-toggle") and not page.is_visible("#menu-list")

@@ -71,9 +71,13 @@ def test_other_markdown_is_left_to_python_markdown(text):
     assert ours == full
 
 
-def test_table_alignment_in_unsafe_mode_matches():
-    full, ours, plain = both("| a | b |\n|:-:|--:|\n| 1 | 2 |", unsafe=True)
-    assert plain and ours == full and 'style="text-align: center;"' in ours.html
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_table_alignment_becomes_classes_on_both_paths(unsafe):
+    """The site's Content-Security-Policy blocks inline styles, so `:-:`/`--:` alignment is a class."""
+    full, ours, plain = both("| a | b | c |\n|:-:|--:|:--|\n| 1 | 2 | 3 |", unsafe=unsafe)
+    assert plain and ours == full
+    assert '<th class="align-center">a</th>' in ours.html and '<td class="align-right">2</td>' in ours.html
+    assert '<td class="align-left">3</td>' in ours.html and "style" not in ours.html
 
 
 def test_link_problems_keep_their_lines():
