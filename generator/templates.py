@@ -26,7 +26,7 @@ def make_environment(site_root: Path, theme_dir: Path, locale: str, translations
         jinja2.FileSystemLoader(str(site_root / "templates")),
         jinja2.FileSystemLoader(str(theme_dir / "templates")),
     ])
-    env = jinja2.Environment(
+    env = _Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         auto_reload=False, cache_size=-1,
@@ -42,6 +42,23 @@ def make_environment(site_root: Path, theme_dir: Path, locale: str, translations
         language_name=lambda code: Locale.parse(str(code).replace("-", "_")).get_language_name(locale) or code,
     )
     return env
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, where `value.name` on a plain dict skips the attribute lookup that can only fail
+    (a dict's attributes are its methods): Jinja raises and catches an AttributeError for each such access,
+    and templates read dicts (site, menu items, alternates, TOC entries) dozens of times a page."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
 
 def _remembering_gettext(translate: Callable[[str], str]) -> Callable[..., str]:

@@ -41,3 +41,28 @@ def test_remembered_gettext_renders_what_jinjas_newstyle_gettext_renders():
     template = ours.from_string(source)
     assert template.render() == expected == template.render()
     assert "Khám phá" in expected and "&lt;1&gt;" in expected and "100% <b>" in expected
+
+
+def test_dict_attribute_lookup_is_jinjas():
+    """`d.name` on a plain dict: the key, a dict method when the name is one, or Jinja's undefined."""
+    import jinja2
+    import pytest
+
+    from conftest import REPO
+    from generator.errors import Problems
+    from generator.i18n import load_translations
+    from generator.templates import make_environment
+
+    theme = REPO / "themes" / "default"
+    ours = make_environment(REPO, theme, "en_US", load_translations(theme, "en", "en_US", Problems()), "https://a.org/")
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    data = {"d": {"title": "<T>", "items": "shadowed", "get": 1, "n": {"x": 2}}, "o": type("O", (), {"title": "o"})()}
+    source = "{{ d.title }}|{{ d.items() | list | length }}|{{ d.get('title') }}|{{ d.n.x }}|{{ o.title }}|{{ d['items'] }}"
+    assert ours.from_string(source).render(data) == stock.from_string(source).render(data) == "&lt;T&gt;|4|&lt;T&gt;|2|o|shadowed"
+    for missing in ("{{ d.nope }}", "{{ d.n.nope }}", "{{ d.nope.x }}"):
+        with pytest.raises(jinja2.UndefinedError) as theirs:
+            stock.from_string(missing).render(data)
+        with pytest.raises(jinja2.UndefinedError) as mine:
+            ours.from_string(missing).render(data)
+        assert str(mine.value) == str(theirs.value)
+    assert str(ours.from_string("{{ d.nope is defined }}").render(data)) == "False"
