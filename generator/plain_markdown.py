@@ -32,22 +32,21 @@ ENABLED = tuple(markdown.__version_info__[:2]) in VERIFIED
 # rewrite(url) -> the URL to write, or None when the link is to be dropped (the caller records why)
 Rewrite = Callable[[str], "str | None"]
 
-# Anything that could take another path through Python-Markdown: control characters and odd whitespace,
-# escapes, code, raw HTML, attribute lists; fences, images, footnotes, reference definitions, admonitions,
-# runs of three `*`, trailing spaces (line breaks), indented or quoted lines and the footnote extension's
-# placeholders; entities.
+# Anything that could take another path through Python-Markdown, wherever it stands: control characters
+# and odd whitespace, escapes, code, raw HTML, attribute lists, entities and the footnote extension's
+# placeholders. What matters at the start or end of a line (indents, quotes, fences, admonitions, headings,
+# rules, list items, trailing spaces) is checked line by line; images, footnotes, reference definitions and
+# runs of three `*` leave a `[`, `]` or `*` that no link or emphasis takes, which sends the text back too.
 _OUTSIDE_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\\\\`<{]")
-_OUTSIDE_TEXT = ("~~~", "![", "[^", "]:", "!!!", "***", " \n", "\n ", "\n>", "zz1337820767766393qq",
-                 "qq3936677670287331zz")
+_PLACEHOLDERS = ("zz1337820767766393qq", "qq3936677670287331zz")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);", re.I)
-_BLOCKS = re.compile(r"\n{2,}")
+_SPECIAL_START = frozenset(" >~!#-=*_+0123456789")
 _HEADING = re.compile(r"(#{1,6}) ([^#\s](?:.*[^#\s])?)")
 _ITEM = re.compile(r"(?:[*+-]|\d+\.) +")
 _RULE = re.compile(r"[-=*_+ ]+")  # a line that could be a rule or a setext underline
 _LINK = re.compile(r"(?<!!)\[([^\[\]]+)\]\(([^()\[\]\s\"'<>]+)\)")
 _STARS = re.compile(r"(\*+)")
 _SLOT = re.compile("\x02([0-9]+)\x03")
-_BLOCK_TAGS = ("ul", "ol", "table")
 
 
 class _Outside(Exception):
@@ -63,13 +62,13 @@ def render(text: str, rewrite: Rewrite, unsafe_html: bool = False) -> tuple[str,
         return None
     if not text.strip():
         return "", []
-    if (text[0] in " >" or text[-1] == " " or any(x in text for x in _OUTSIDE_TEXT) or _OUTSIDE_CHARS.search(text)
-            or ("&" in text and _ENTITY.search(text))):
+    if _OUTSIDE_CHARS.search(text) or any(x in text for x in _PLACEHOLDERS) or ("&" in text and _ENTITY.search(text)):
         return None
     doc = _Document(rewrite, unsafe_html)
     try:
-        for block in _BLOCKS.split(text.strip("\n")):
-            doc.block(block.split("\n"))
+        for block in text.strip("\n").split("\n\n"):
+            if block:  # three or more new lines in a row leave an empty block or one starting with new lines
+                doc.block(block.lstrip("\n").split("\n"))
     except _Outside:
         return None
     return "\n".join(doc.parts), nest_toc_tokens(doc.headings)  # type: ignore[arg-type, return-value]
@@ -92,22 +91,25 @@ class _Document:
         self.last = tag
 
     def block(self, lines: list[str]) -> None:
-        if any("|" in line for line in lines):
-            return self.table(lines)
+        """One block: lines between blank lines, none of them empty."""
+        items = 0
         for i, line in enumerate(lines):
-            if line.startswith("#"):  # a heading splits its block, as Python-Markdown's hash-header processor
+            if line[-1] == " " or "|" in line:
+                return self.table(lines)  # (which takes no line that ends with a space)
+            if line[0] not in _SPECIAL_START:
+                continue
+            if line[0] == "#":  # a heading splits its block, as Python-Markdown's hash-header processor
                 if i:
                     self.block(lines[:i])
                 self.heading(line)
                 if i + 1 < len(lines):
                     self.block(lines[i + 1:])
                 return None
-            if _RULE.fullmatch(line):
+            if line[0] in " >" or line.startswith(("~~~", "!!!")) or _RULE.fullmatch(line):
                 raise _Outside
-        if _ITEM.match(lines[0]):
+            items += _ITEM.match(line) is not None
+        if items:
             return self.listing(lines)
-        if any(_ITEM.match(line) for line in lines):
-            raise _Outside
         self.emit("p", "<p>" + self.inline("\n".join(lines)) + "</p>")
         return None
 
@@ -116,7 +118,7 @@ class _Document:
         if m is None:
             raise _Outside
         level, inner = len(m.group(1)), self.inline(m.group(2))
-        name = strip_tags(inner)
+        name = strip_tags(inner) if "<" in inner else " ".join(inner.split())  # what strip_tags leaves of it
         anchor = unique(toc_slugify(_html.unescape(name), "-"), self.ids, self.counters)
         self.headings.append({"level": level, "id": anchor, "name": name})
         self.emit("h", f'<h{level} id="{_attribute(anchor)}">{inner}</h{level}>')
@@ -130,8 +132,8 @@ class _Document:
             if m is None:
                 raise _Outside
             item = line[m.end():]
-            if item[0] in "#>" or _ITEM.match(item) or _RULE.fullmatch(item):
-                raise _Outside  # a heading, quote, list or rule inside the item
+            if item[0] in "#>" or item.startswith(("~~~", "!!!")) or _ITEM.match(item) or _RULE.fullmatch(item):
+                raise _Outside  # a heading, quote, fence, admonition, list or rule inside the item
             items.append(f"<li>{self.inline(item)}</li>")
         tag = "ol" if lines[0][0].isdigit() else "ul"
         self.emit(tag, f"<{tag}>\n" + "\n".join(items) + f"\n</{tag}>")
