@@ -37,16 +37,22 @@ def _run(func: Callable[[dict[str, Any], Sequence[T]], list[R]], chunk: Sequence
 
 
 def map_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Sequence[T],
-               state: dict[str, Any]) -> list[R]:
-    """`func(state, chunk)` over chunks of `items`, in worker processes when that pays; results in order."""
-    return list(iter_chunks(func, items, state))
+               state: dict[str, Any], meanwhile: Callable[[], None] | None = None) -> list[R]:
+    """`func(state, chunk)` over chunks of `items`, in worker processes when that pays; results in order.
+
+    `meanwhile` runs in this process while the workers work (all chunks are queued at once then).
+    """
+    return list(iter_chunks(func, items, state, meanwhile))
 
 
 def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Sequence[T],
-                state: dict[str, Any]) -> Generator[R, None, None]:
-    """Like `map_chunks`, but yield results as their chunks arrive, so they need not all fit in memory."""
+                state: dict[str, Any], meanwhile: Callable[[], None] | None = None) -> Generator[R, None, None]:
+    """Like `map_chunks`, but yield results as their chunks arrive, so they need not all fit in memory
+    (without `meanwhile`, only a few chunks are in flight at a time)."""
     jobs = workers()
     if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         for i in range(0, len(items), 64):
             yield from func(state, items[i:i + 64])
         return
@@ -57,8 +63,11 @@ def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: S
     gc.freeze()  # workers' collections then skip the inherited heap, which stays shared, not copied
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
     try:
-        pending = [pool.submit(_run, func, chunk) for chunk in chunks[: jobs * 2]]
-        following = iter(chunks[jobs * 2:])
+        window = len(chunks) if meanwhile is not None else jobs * 2
+        pending = [pool.submit(_run, func, chunk) for chunk in chunks[:window]]
+        following = iter(chunks[window:])
+        if meanwhile is not None:
+            meanwhile()
         while pending:  # a bounded window of chunks in flight, consumed in order
             part = pending.pop(0).result()
             nxt = next(following, None)

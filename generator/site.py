@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import posixpath
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,11 @@ BUNDLE = "index.md"
 
 
 def load_site(config: Config, drafts: bool = False, problems: Problems | None = None,
-              cache: SourceCache | None = None) -> Site:
-    """Read every source file and check the whole site; raise SitegenError listing all problems."""
+              cache: SourceCache | None = None, meanwhile: Callable[[], None] | None = None) -> Site:
+    """Read every source file and check the whole site; raise SitegenError listing all problems.
+
+    `meanwhile` runs while the worker processes parse the Markdown files (a build compiles its templates).
+    """
     problems = problems if problems is not None else Problems()
     cache = cache if cache is not None else SourceCache()
     root = config.root
@@ -36,13 +40,16 @@ def load_site(config: Config, drafts: bool = False, problems: Problems | None = 
         problems.add(config.content_dir, "no content folder: create content/<language>/ with Markdown files")
         problems.raise_if_errors()
 
+    files = {lang: discover.content_files(config.content_dir, lang, root, problems) for lang in config.codes}
+    sources, bad = cache.load_all([f.path for lang in config.codes for f in files[lang] if f.is_markdown],
+                                  meanwhile)
+    problems.items.extend(bad)
     pages: list[Page] = []
     assets: list[Asset] = []
     for lang in config.codes:
-        files = discover.content_files(config.content_dir, lang, root, problems)
-        if not files:
+        if not files[lang]:
             problems.add(config.content_dir / lang, f"no content for language {lang!r}", warning=True)
-        lang_pages, lang_assets = _load_language(config, lang, files, drafts, problems, cache)
+        lang_pages, lang_assets = _load_language(config, lang, files[lang], drafts, problems, sources)
         pages.extend(lang_pages)
         assets.extend(lang_assets)
     problems.raise_if_errors()
@@ -92,9 +99,7 @@ def reload_pages(site: Site, sources: dict[tuple[str, str], Source]) -> Site | N
 
 
 def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: bool,
-                   problems: Problems, cache: SourceCache) -> tuple[list[Page], list[Asset]]:
-    sources, bad = cache.load_all([f.path for f in files if f.is_markdown])
-    problems.items.extend(bad)
+                   problems: Problems, sources: dict[Path, Source]) -> tuple[list[Page], list[Asset]]:
     parsed: dict[str, tuple[SourceFile, Any]] = {f.rel: (f, sources[f.path]) for f in files if f.path in sources}
     # Section folders: every folder holding content, with or without an _index.md.
     folders = {""}

@@ -97,6 +97,16 @@ def _json(value: Any) -> Markup:
     return Markup(text)
 
 
+def compile_templates(envs: dict[str, jinja2.Environment]) -> None:
+    """Compile every template of each environment now (forked workers then inherit them compiled)."""
+    for env in envs.values():
+        for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError:
+                pass  # reported when a page uses it
+
+
 def get_template(env: jinja2.Environment, names: list[str]) -> jinja2.Template:
     """The first of `names` that exists, or a located error."""
     try:
