@@ -88,7 +88,12 @@ class _Sampler(threading.Thread):
 
 
 def run(cmd: Sequence[str | Path], cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Measurement:
-    """Run `cmd` to completion and measure it; the output is captured, not shown."""
+    """Run `cmd` to completion and measure it; the output is captured, not shown.
+
+    The disk is synced first, so the build does not pay for writing back (or discarding) what the run
+    before it wrote and what was deleted to empty its output folder.
+    """
+    os.sync()
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
         proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=dict(env) if env is not None else None,
