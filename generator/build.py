@@ -19,7 +19,6 @@ from generator import feeds, search, translations
 from generator.cache import Cache, code_version, fingerprint, tree_stats
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
-from generator.discover import theme_dirs
 from generator.errors import Problem, Problems, SitegenError
 from generator.frontmatter import SourceCache
 from generator.i18n import load_translations
@@ -28,7 +27,7 @@ from generator.parallel import iter_chunks
 from generator.progress import track
 from generator.render import Job, Output, Renderer
 from generator.site import load_site, reload_pages
-from generator.templates import compile_templates, make_environment
+from generator.templates import SharedBytecode, make_environment
 from generator.writer import Staging, check_output_dir, remove_stale, replace_changed, staging
 
 PageKey = tuple[str, str]
@@ -87,16 +86,8 @@ class Builder:
         output = self.options.output if self.options.output is not None else self.root / "output"
         self.output = check_output_dir(output, self.root, config.content_dir)
         problems = Problems()
-        envs: dict[str, jinja2.Environment] = {}
-
-        def prepare_templates() -> None:  # while the workers parse the content
-            themes = theme_dirs(config.root, config.theme)
-            if themes:
-                envs.update(environments(config, themes[0], problems))
-                compile_templates(envs)
-
-        site = load_site(config, drafts=self.options.drafts, problems=problems, cache=self.cache,
-                         meanwhile=prepare_templates)
+        site = load_site(config, drafts=self.options.drafts, problems=problems, cache=self.cache)
+        envs = environments(config, site, problems)
         return config, site, envs, problems
 
     def full(self) -> BuildResult:
@@ -160,9 +151,15 @@ class Builder:
         return True
 
     def _warm_up(self) -> None:
-        """For `serve`: compile the templates now, not on the first edit (a resumed build made none)."""
-        if self.options.watch and self.envs is not None:
-            compile_templates(self.envs)
+        """For `serve`: compile the templates now (the workers compiled their own), not on the first edit."""
+        if not self.options.watch or self.envs is None:
+            return
+        for env in self.envs.values():
+            for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
+                try:
+                    env.get_template(name)
+                except jinja2.TemplateError:
+                    pass  # reported when a page uses it
 
     def _render(self, renderer: Renderer, folder: Staging, stop: _Stoppable,
                 problems: Problems) -> tuple[dict[str, str], dict[PageKey, set[PageKey]]]:
@@ -171,7 +168,8 @@ class Builder:
         jobs = renderer.jobs()
         digests: dict[str, str] = {}
         deps: dict[PageKey, set[PageKey]] = {}
-        results = iter_chunks(_render_chunk, jobs, {"renderer": renderer, "staging": folder})
+        results = iter_chunks(_render_chunk, jobs, {"renderer": renderer, "staging": folder},
+                              weight=renderer.job_weight)
         with closing(results):  # on an error or a stop, the workers end before the staging folder goes
             for job, files, reads, found in track(results, len(jobs), "Rendering", self.options.progress):
                 stop.check()
@@ -349,11 +347,14 @@ def _render_chunk(state: dict[str, Any], jobs: Sequence[Job]) -> list[JobResult]
     return out
 
 
-def environments(config: Config, theme: Path, problems: Problems) -> dict[str, jinja2.Environment]:
+def environments(config: Config, site: Site, problems: Problems) -> dict[str, jinja2.Environment]:
     """One Jinja environment per language, with that language's compiled catalog."""
+    theme = site.theme_dirs[0]
+    compiled = SharedBytecode()  # the languages' environments differ in catalogs, not in compiled code
     return {
         lang.code: make_environment(config.root, theme, lang.locale,
-                                    load_translations(theme, lang.code, lang.locale, problems), config.base_url)
+                                    load_translations(theme, lang.code, lang.locale, problems), config.base_url,
+                                    compiled)
         for lang in config.languages
     }
 

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +37,9 @@ class SourceCache:
     def __init__(self) -> None:
         self._items: dict[Path, tuple[tuple[int, int, int], Source]] = {}
 
-    def load_all(self, paths: list[Path], meanwhile: Callable[[], None] | None = None,
-                 ) -> tuple[dict[Path, Source], list[Problem]]:
-        """The Source of each readable, valid path (new and changed files are parsed on all cores, while
-        this process runs `meanwhile`), and the problems of the others."""
+    def load_all(self, paths: list[Path]) -> tuple[dict[Path, Source], list[Problem]]:
+        """The Source of each readable, valid path (new and changed files are parsed on all cores), and
+        the problems of the others."""
         from generator.parallel import map_chunks
 
         stamps = {}
@@ -49,7 +48,7 @@ class SourceCache:
             stamps[path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
         todo = [p for p in paths if (hit := self._items.get(p)) is None or hit[0] != stamps[p]]
         problems: list[Problem] = []
-        for path, found in map_chunks(_parse_chunk, todo, {}, meanwhile):
+        for path, found in map_chunks(_parse_chunk, todo, {}):
             if isinstance(found, Source):
                 self._items[path] = (stamps[path], found)
             else:

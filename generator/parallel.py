@@ -37,37 +37,29 @@ def _run(func: Callable[[dict[str, Any], Sequence[T]], list[R]], chunk: Sequence
 
 
 def map_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Sequence[T],
-               state: dict[str, Any], meanwhile: Callable[[], None] | None = None) -> list[R]:
-    """`func(state, chunk)` over chunks of `items`, in worker processes when that pays; results in order.
-
-    `meanwhile` runs in this process while the workers work (all chunks are queued at once then).
-    """
-    return list(iter_chunks(func, items, state, meanwhile))
+               state: dict[str, Any]) -> list[R]:
+    """`func(state, chunk)` over chunks of `items`, in worker processes when that pays; results in order."""
+    return list(iter_chunks(func, items, state))
 
 
 def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: Sequence[T],
-                state: dict[str, Any], meanwhile: Callable[[], None] | None = None) -> Generator[R, None, None]:
-    """Like `map_chunks`, but yield results as their chunks arrive, so they need not all fit in memory
-    (without `meanwhile`, only a few chunks are in flight at a time)."""
+                state: dict[str, Any], weight: Callable[[T], int] | None = None) -> Generator[R, None, None]:
+    """Like `map_chunks`, but yield results as their chunks arrive, so they need not all fit in memory.
+    With `weight` (an item's cost, in typical items), chunks hold about equal work: an item of weight 50
+    gets a chunk of its own."""
     jobs = workers()
     if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        if meanwhile is not None:
-            meanwhile()
         for i in range(0, len(items), 64):
             yield from func(state, items[i:i + 64])
         return
     _STATE.clear()
     _STATE.update(state)
-    size = max(8, min(64, len(items) // (jobs * 8)))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    chunks = _chunks(items, jobs, weight)
     gc.freeze()  # workers' collections then skip the inherited heap, which stays shared, not copied
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
     try:
-        window = len(chunks) if meanwhile is not None else jobs * 2
-        pending = [pool.submit(_run, func, chunk) for chunk in chunks[:window]]
-        following = iter(chunks[window:])
-        if meanwhile is not None:
-            meanwhile()
+        pending = [pool.submit(_run, func, chunk) for chunk in chunks[: jobs * 4]]
+        following = iter(chunks[jobs * 4:])
         while pending:  # a bounded window of chunks in flight, consumed in order
             part = pending.pop(0).result()
             nxt = next(following, None)
@@ -78,3 +70,20 @@ def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: S
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
         _STATE.clear()
+
+
+def _chunks(items: Sequence[T], jobs: int, weight: Callable[[T], int] | None) -> list[Sequence[T]]:
+    """Consecutive chunks of `items`, about eight per worker, each at most 64 items' worth of work or a
+    single heavier item."""
+    costs = [max(1, weight(item)) for item in items] if weight is not None else [1] * len(items)
+    size = max(8, min(64, sum(costs) // (jobs * 8)))
+    chunks: list[Sequence[T]] = []
+    start = load = 0
+    for i, cost in enumerate(costs):
+        if load and load + cost > size:  # a heavy item starts a chunk rather than overfilling one
+            chunks.append(items[start:i])
+            start, load = i, 0
+        load += cost
+    if start < len(items):
+        chunks.append(items[start:])
+    return chunks

@@ -241,6 +241,18 @@ class Renderer:
         jobs += [("sitemap", "", ""), ("special", "", "")]
         return jobs
 
+    def job_weight(self, job: Job) -> int:
+        """About how many pages' worth of rendering `job` is (a list job renders one page per chunk of
+        entries), so that the work can be shared out evenly."""
+        kind, lang, name = job
+        if kind == "page":
+            return 1 + len(self.site.children.get((lang, name), ())) // self.config.pagination
+        if kind == "tag":
+            return 1 + len(next(t for t in self.site.tags[lang] if t.slug == name).pages) // self.config.pagination
+        if kind == "sitemap":
+            return 1 + len(self.site.pages) // 20
+        return 4
+
     def job_outputs(self, job: Job, only: set[PageKey] | None = None) -> Iterator[Output]:
         """The files of one job; for a list, with `only`, just its pages that show one of those."""
         kind, lang, name = job

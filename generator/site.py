@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import posixpath
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +22,8 @@ BUNDLE = "index.md"
 
 
 def load_site(config: Config, drafts: bool = False, problems: Problems | None = None,
-              cache: SourceCache | None = None, meanwhile: Callable[[], None] | None = None) -> Site:
-    """Read every source file and check the whole site; raise SitegenError listing all problems.
-
-    `meanwhile` runs while the worker processes parse the Markdown files (a build compiles its templates).
-    """
+              cache: SourceCache | None = None) -> Site:
+    """Read every source file and check the whole site; raise SitegenError listing all problems."""
     problems = problems if problems is not None else Problems()
     cache = cache if cache is not None else SourceCache()
     root = config.root
@@ -41,8 +37,7 @@ def load_site(config: Config, drafts: bool = False, problems: Problems | None = 
         problems.raise_if_errors()
 
     files = {lang: discover.content_files(config.content_dir, lang, root, problems) for lang in config.codes}
-    sources, bad = cache.load_all([f.path for lang in config.codes for f in files[lang] if f.is_markdown],
-                                  meanwhile)
+    sources, bad = cache.load_all([f.path for lang in config.codes for f in files[lang] if f.is_markdown])
     problems.items.extend(bad)
     pages: list[Page] = []
     assets: list[Asset] = []

@@ -19,9 +19,26 @@ from generator.i18n import Formatter
 from generator.markdown import safe_href
 
 
+class SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory and shared by environments made alike (one per language), so each
+    template is compiled once, not once per language (Jinja keys them by name and checks the source)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._code.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)  # (which drops it if the source's checksum differs)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
 def make_environment(site_root: Path, theme_dir: Path, locale: str, translations: NullTranslations,
-                     base_url: str) -> jinja2.Environment:
-    """An environment whose templates come from the site's templates/ first, then the theme's."""
+                     base_url: str, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """An environment whose templates come from the site's templates/ first, then the theme's (compiled
+    code shared through `bytecode`, for environments made with the same arguments but the locale)."""
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(str(site_root / "templates")),
         jinja2.FileSystemLoader(str(theme_dir / "templates")),
@@ -29,7 +46,7 @@ def make_environment(site_root: Path, theme_dir: Path, locale: str, translations
     env = _Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        auto_reload=False, cache_size=-1,
+        auto_reload=False, cache_size=-1, bytecode_cache=bytecode,
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     gettext = _remembering_gettext(getattr(translations, "ugettext", None) or translations.gettext)
@@ -95,16 +112,6 @@ def _json(value: Any) -> Markup:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
-
-
-def compile_templates(envs: dict[str, jinja2.Environment]) -> None:
-    """Compile every template of each environment now (forked workers then inherit them compiled)."""
-    for env in envs.values():
-        for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
-            try:
-                env.get_template(name)
-            except jinja2.TemplateError:
-                pass  # reported when a page uses it
 
 
 def get_template(env: jinja2.Environment, names: list[str]) -> jinja2.Template:

@@ -83,3 +83,17 @@ def test_serve_updates_match_a_clean_serial_build(make_site, tmp_path):
         result = builder.update([site / rel for rel in files])
         assert tree_digest(site / "output") == clean_serial(site, tmp_path, f"edit{number}"), what
         assert result.full == (what in ("new tag", "slug")), what  # files come and go: a full build
+
+
+def test_chunks_share_out_work_by_weight():
+    """A heavy job (a tag list of many pages) gets a chunk of its own instead of joining 63 others at
+    the end of the build, where one worker would render it all while the other waits."""
+    from generator.parallel import _chunks
+
+    items = list(range(1000)) + [f"heavy{i}" for i in range(40)]
+    weight = lambda item: 55 if isinstance(item, str) else 1  # noqa: E731
+    chunks = _chunks(items, 2, weight)
+    assert [x for chunk in chunks for x in chunk] == items
+    assert all(len(chunk) == 1 for chunk in chunks if isinstance(chunk[0], str))
+    assert len(chunks) > 1000 // 64 + 30
+    assert _chunks(items, 2, None) == [items[i:i + 64] for i in range(0, len(items), 64)]

@@ -66,3 +66,25 @@ def test_dict_attribute_lookup_is_jinjas():
             ours.from_string(missing).render(data)
         assert str(mine.value) == str(theirs.value)
     assert str(ours.from_string("{{ d.nope is defined }}").render(data)) == "False"
+
+
+def test_languages_share_compiled_templates_but_not_their_catalogs(tmp_path, monkeypatch):
+    import jinja2
+
+    from conftest import REPO
+    from generator.errors import Problems
+    from generator.i18n import load_translations
+    from generator.templates import SharedBytecode, make_environment
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "t.html").write_text('{{ _("Explore") }} {{ lang }}', encoding="utf-8")
+    theme = REPO / "themes" / "default"
+    compiled, compiles = SharedBytecode(), []
+    original = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile", lambda self, *a, **k: compiles.append(1) or original(self, *a, **k))
+    envs = {code: make_environment(tmp_path, theme, locale, load_translations(theme, code, locale, Problems()),
+                                   "https://a.org/", compiled)
+            for code, locale in (("vi", "vi_VN"), ("en", "en_US"))}
+    assert envs["vi"].get_template("t.html").render(lang="vi") == "Khám phá vi"
+    assert envs["en"].get_template("t.html").render(lang="en") == "Explore en"
+    assert len(compiles) == 1
