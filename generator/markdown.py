@@ -130,6 +130,8 @@ _TOC_MARKER = "[TOC]"
 
 def _features(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """The optional extensions, inline patterns and block processors that `text` could use."""
+    if any(c in text for c in "\t\r\x02\x03"):  # seen as Python-Markdown sees it: a tab can end "  \n"
+        text = text.replace("\x02", "").replace("\x03", "").replace("\r\n", "\n").replace("\r", "\n").expandtabs(4)
     def present(table: dict[str, tuple[str, ...]]) -> frozenset[str]:
         return frozenset(n for n, needles in table.items() if any(x in text for x in needles))
 

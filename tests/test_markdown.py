@@ -74,6 +74,9 @@ _TOKENS = list("[]()*_`<>!#-:|{}^~&=+.1\\\n\t abđ.md/\"'") + [
 @given(st.lists(st.sampled_from(_TOKENS), max_size=120).map("".join))
 @example("*a* and [x](y)\n")  # a pattern skipped after a match must not carry the match's position on
 @example("## A\n\n[TOC]\n\n## A\n")
+@example("[\t\n[")  # a tab expands to the two spaces of a line break
+@example("a \x02 \nb")  # so does a space, an STX Python-Markdown drops, and a space
+@example("a  \r\nb")
 def test_selective_converter_gives_the_same_html_as_the_full_one(text):
     """The shortcuts (parts a page cannot use left out, patterns skipped per run of text, no TOC HTML unless
     [TOC] is written) change nothing: the HTML, TOC and problems are stock Python-Markdown's."""
