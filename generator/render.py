@@ -226,9 +226,11 @@ class Renderer:
         """The tag a page names (spellings that differ only in case or marks are one tag)."""
         found = self._tags.get((lang, name))
         if found is None:
-            slug = slugify(name) or "tag"
-            found = self._tags[(lang, name)] = next(t for t in self.site.tags[lang] if t.slug == slug)
+            found = self._tags[(lang, name)] = self._tag_by_slug(lang, slugify(name) or "tag")
         return found
+
+    def _tag_by_slug(self, lang: str, slug: str) -> Tag:
+        return next(t for t in self.site.tags[lang] if t.slug == slug)
 
     # -- outputs -----------------------------------------------------------------------------------------
     def jobs(self) -> list[Job]:
@@ -248,7 +250,7 @@ class Renderer:
         if kind == "page":
             return 1 + len(self.site.children.get((lang, name), ())) // self.config.pagination
         if kind == "tag":
-            return 1 + len(next(t for t in self.site.tags[lang] if t.slug == name).pages) // self.config.pagination
+            return 1 + len(self._tag_by_slug(lang, name).pages) // self.config.pagination
         if kind == "sitemap":
             return 1 + len(self.site.pages) // 20
         return 4
@@ -261,7 +263,7 @@ class Renderer:
         elif kind == "tags":
             yield self.tag_index(lang)
         elif kind == "tag":
-            yield from self.tag_pages(lang, next(t for t in self.site.tags[lang] if t.slug == name), only)
+            yield from self.tag_pages(lang, self._tag_by_slug(lang, name), only)
         elif kind == "feed":
             yield self.feed(lang)
         elif kind == "sitemap":
