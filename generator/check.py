@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import unicodedata
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from generator.build import Builder, BuildOptions
-from generator.errors import Problem, Problems
-from generator.model import Page
+from generator.errors import Problem, Problems, SitegenError
+from generator.frontmatter import read_text, split
+from generator.model import Page, Site
+from generator.yamlutil import YamlDoc, load_yaml
 
 MAX_DESCRIPTION = 160
 # A figure: a number followed by a unit, or a percentage (years alone are not figures).
@@ -43,8 +48,33 @@ class _Page(HTMLParser):
             self.description = a.get("content") or ""
 
 
-def check(root: Path) -> list[Problem]:
-    """Build `root` into a temporary folder and return every problem found, errors and warnings."""
+@dataclass(frozen=True)
+class SourceReport:
+    """The editors' to-do list: figures without a source, vague sources, empty structured fields."""
+
+    problems: tuple[Problem, ...] = ()
+    unsourced_pages: int = 0
+    vague_pages: int = 0
+    empty_fields: int = 0
+    empty_field_pages: int = 0
+
+    def summary(self) -> str:
+        return (f"Sources: {self.vague_pages} page(s) with vague sources, {self.unsourced_pages} page(s) with "
+                f"figures but no sources, {self.empty_fields} empty structured field(s) on "
+                f"{self.empty_field_pages} page(s).")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything `sitegen check` found: the checks of the built pages, then the source report."""
+
+    problems: list[Problem]
+    sources: SourceReport
+
+
+def check(root: Path, strict: bool = False) -> CheckResult:
+    """Build `root` into a temporary folder and return every problem found; the source report is made of
+    warnings, or errors when `strict`."""
     work = Path(tempfile.mkdtemp(prefix="sitegen-check-"))
     try:
         builder = Builder(BuildOptions(site=root, output=work / "site", strict=False))
@@ -54,7 +84,7 @@ def check(root: Path) -> list[Problem]:
             problems.items.append(Problem(warning.location, warning.message, warning=False))
         assert builder.site is not None
         check_pages(builder, problems)
-        return sorted(problems.items, key=lambda p: (p.location.path, p.location.line, p.message))
+        return CheckResult(sorted(problems.items, key=_key), source_report(builder.site, strict))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -81,7 +111,6 @@ def check_pages(builder: Builder, problems: Problems) -> None:
         where = page.path if page else html_file
         if page is not None:
             _check_description(page, doc, problems)
-            _check_sources(page, problems)
         for src in doc.images_without_alt:
             problems.add(where, f"image {src!r} has no alt text: describe it in the ![...] part", _line(page, src))
         for href in doc.links:
@@ -125,11 +154,119 @@ def _check_description(page: Page, doc: _Page, problems: Problems) -> None:
                                 f"{MAX_DESCRIPTION}", _field_line(page, "summary"), 1)
 
 
-def _check_sources(page: Page, problems: Problems) -> None:
+# -- the source report ------------------------------------------------------------------------------------
+
+# A source is vague when its publisher or title contains one of these (compared case-folded): the editors
+# compiled it rather than citing a document a reader can look up. It stays acceptable when its `note` says
+# what the editors derived the figure from.
+VAGUE_SOURCE_MARKERS = (
+    "compiled by the site editors", "tổng hợp của ban biên tập", "(compiled)", "(tổng hợp)",
+    "vietnamese press", "báo chí việt nam",
+)
+# Front-matter fields of the engine itself; any other field whose value is a mapping (e.g. `park:`,
+# `project:`) is a structured field that the theme shows as a fact sheet.
+_BUILT_IN = frozenset({"title", "slug", "date", "updated", "summary", "draft", "weight", "template", "tags",
+                       "translation_key", "sources", "export", "paginate", "translated_from"})
+
+
+def is_vague(source: dict[str, Any]) -> bool:
+    """Whether `source` names no document of its own (see VAGUE_SOURCE_MARKERS) and no note says why."""
+    if isinstance(source.get("note"), str) and source["note"].strip():
+        return False
+    text = " ".join(str(source.get(k) or "") for k in ("publisher", "title"))
+    text = unicodedata.normalize("NFC", text).casefold()
+    return any(marker in text for marker in VAGUE_SOURCE_MARKERS)
+
+
+def source_report(site: Site, strict: bool = False) -> SourceReport:
+    """Per page: figures stated without `sources:`, vague sources and empty structured fields."""
+    problems = Problems()
+    unsourced = vague = empty = empty_pages = 0
+    for page in sorted(site.pages.values(), key=lambda p: (str(p.path), p.lang, p.rel)):
+        if not page.params:  # a section or home page made by the engine, without a file
+            continue
+        positions = _positions(page)
+
+        def add(message: str, key: tuple[Any, ...], line: int = 0, page: Page = page,
+                where: YamlDoc | None = positions) -> None:
+            col = 1
+            if not line:
+                line, col = where.where(*key) if where is not None else (1, 1)
+            problems.add(page.path, message, line, col, warning=not strict)
+
+        figure = _figure(page)
+        if figure is not None and not page.sources:
+            unsourced += 1
+            what, key, line = figure
+            add(f"states figures ({what}) but lists no sources: add 'sources:'", key, line)
+        bad = [i for i, src in enumerate(page.sources) if is_vague(src)]
+        vague += bool(bad)
+        for i in bad:
+            src = page.sources[i]
+            add(f"vague source {src.get('title')!r} ({src.get('publisher') or 'no publisher'}): name the "
+                "document (publisher, title, date), or add a 'note' on what the editors derived it from",
+                ("sources", i))
+        found = False
+        for name, value in page.params.items():
+            holes = _empty_leaves(value, (name,)) if name not in _BUILT_IN and isinstance(value, dict) else []
+            if holes:  # one line per structured field, at its first empty key: a fact sheet has many
+                empty += len(holes)
+                found = True
+                names = ", ".join(".".join(map(str, key[1:])) for key in holes)
+                add(f"{name}: {len(holes)} empty field(s) ({names}): fill them in from a source listed in "
+                    "'sources:' (until then the theme leaves them out)", holes[0])
+        empty_pages += found
+    return SourceReport(tuple(sorted(problems.items, key=_key)), unsourced, vague, empty, empty_pages)
+
+
+def _figure(page: Page) -> tuple[str, tuple[Any, ...], int] | None:
+    """The first figure the page states, its front-matter key and its line (0: the key's line): in the body,
+    the summary or a structured field (any number there but a year or an id)."""
     match = FIGURE.search(page.body)
-    if match and not page.sources:
-        problems.add(page.path, f"states figures ({match.group(0)!r}) but lists no sources: add 'sources:'",
-                     page.body_line + page.body.count("\n", 0, match.start()), 1)
+    if match:
+        return repr(match.group(0)), (), page.body_line + page.body.count("\n", 0, match.start())
+    match = FIGURE.search(page.summary)
+    if match:
+        return repr(match.group(0)), ("summary",), 0
+    for name, value in page.params.items():
+        if name not in _BUILT_IN and isinstance(value, dict):
+            for key, number in _numbers(value, (name,)):
+                return f"{'.'.join(map(str, key))}: {number}", key, 0
+    return None
+
+
+def _numbers(value: Any, key: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], int | float]]:
+    if isinstance(value, dict):
+        return [found for k, v in value.items() for found in _numbers(v, (*key, k))]
+    if isinstance(value, list):
+        return [found for i, v in enumerate(value) for found in _numbers(v, (*key, i))]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not str(key[-1]).endswith(("year", "id")):
+        return [(key, value)]
+    return []
+
+
+def _empty_leaves(value: dict[Any, Any], key: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Key paths of the null, blank or empty values of a structured field."""
+    out: list[tuple[Any, ...]] = []
+    for k, v in value.items():
+        if isinstance(v, dict) and v:
+            out.extend(_empty_leaves(v, (*key, k)))
+        elif v is None or v == [] or v == {} or (isinstance(v, str) and not v.strip()):
+            out.append((*key, k))
+    return out
+
+
+def _positions(page: Page) -> YamlDoc | None:
+    """Where each front-matter key stands in the page's file (None if it cannot be read again)."""
+    try:
+        fm, _, _ = split(read_text(page.path), page.path)
+        return load_yaml(fm, str(page.path), first_line=2) if fm is not None else None
+    except (OSError, SitegenError):
+        return None
+
+
+def _key(p: Problem) -> tuple[str, int, int, str]:
+    return (p.location.path, p.location.line, p.location.col, p.message)
 
 
 def _field_line(page: Page, name: str) -> int:
@@ -148,4 +285,4 @@ def _line(page: Page | None, needle: str) -> int:
     return page.body_line + page.body.count("\n", 0, pos) if pos >= 0 else 1
 
 
-__all__ = ["check"]
+__all__ = ["VAGUE_SOURCE_MARKERS", "CheckResult", "SourceReport", "check", "is_vague", "source_report"]

@@ -152,18 +152,30 @@ def _not_a_translation(path: Path) -> SitegenError:
 
 @cli.command("check")
 @SITE
+@click.option("--strict", is_flag=True, help="Treat the source report's warnings as errors.")
 @DEBUG
-def check_command(site: Path, debug: bool) -> None:
-    """Build into a temporary folder and check links, anchors, alt text, descriptions, catalogs, sources."""
+def check_command(site: Path, strict: bool, debug: bool) -> None:
+    """Build into a temporary folder and check links, anchors, alt text, descriptions, catalogs, sources.
+
+    The source report lists, per page, figures stated without 'sources:', vague sources (compiled by the
+    editors, without a 'note' saying from what) and empty fields of structured front matter such as 'park:'.
+    """
     from generator.check import check
 
     try:
-        problems = check(site.resolve())
+        result = check(site.resolve(), strict=strict)
     except SitegenError as exc:
         _fail(exc, debug)
-    for problem in problems:
+    for problem in result.problems:
         click.echo(str(problem), err=True)
+    report = result.sources
+    if report.problems:
+        click.echo("Source report" + (" (errors under --strict):" if strict else " (warnings):"), err=True)
+        for problem in report.problems:
+            click.echo(str(problem), err=True)
+    problems = [*result.problems, *report.problems]
     errors = [p for p in problems if not p.warning]
+    click.echo(report.summary())
     click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s).")
     sys.exit(1 if errors else 0)
 

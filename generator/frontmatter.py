@@ -231,7 +231,24 @@ def _source(item: Any) -> dict[str, Any]:
     url = item.get("url")
     if url is not None and (not isinstance(url, str) or not re.match(r"https?://", url)):
         raise ValueError("a source url must start with http:// or https://")
-    return {k: item.get(k) for k in ("title", "publisher", "year", "date", "url", "note")}
+    out = {k: item.get(k) for k in ("title", "publisher", "year", "date", "url", "note")}
+    if out["date"] is not None:
+        out["date"] = _source_date(out["date"])
+    return out
+
+
+def _source_date(v: Any) -> dt.date:
+    """A source's date as a date: the theme formats it for the page's language."""
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"a source date must be YYYY-MM-DD, e.g. 2025-03-08 (not {v!r}); for a year alone use 'year:'")
 
 
 _CHECKS = {

@@ -96,6 +96,9 @@ def reload_pages(site: Site, sources: dict[tuple[str, str], Source]) -> Site | N
 def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: bool,
                    problems: Problems, sources: dict[Path, Source]) -> tuple[list[Page], list[Asset]]:
     parsed: dict[str, tuple[SourceFile, Any]] = {f.rel: (f, sources[f.path]) for f in files if f.path in sources}
+    if BUNDLE in parsed and INDEX not in parsed:
+        # content/<lang>/index.md can only mean the home page: as a page bundle it would own the whole language
+        parsed[INDEX] = parsed.pop(BUNDLE)
     # Section folders: every folder holding content, with or without an _index.md.
     folders = {""}
     for rel in [f.rel for f in files]:
@@ -127,7 +130,8 @@ def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: b
         folder, name = posixpath.split(rel)
         if name == INDEX:
             if folder in bundles:
-                problems.add(f.path, "a folder cannot hold both index.md (a page) and _index.md (a section)")
+                problems.add(f.path, "a folder cannot hold both index.md (a page) and _index.md (a section): "
+                                     "merge them into one", 1, 1)
                 continue
             kind = "home" if folder == "" else "section"
             url = folder_url(folder)
