@@ -10,8 +10,8 @@ The rules below follow Python-Markdown's own: which line starts which block, how
 split, how `*` runs pair up (its delimiter algorithm; only runs that pair unambiguously are taken), how text and
 attributes are escaped and where the serializer puts new lines, and how the toc extension makes heading ids.
 The tests compare `render` with Python-Markdown on generated documents, on the benchmark corpus and on the
-example site; `VERIFIED` names the Python-Markdown versions they ran against, and any other version turns this
-path off.
+example site; the converter takes this path only with a Python-Markdown version they ran against
+(`core.VERIFIED`).
 """
 
 from __future__ import annotations
@@ -21,13 +21,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import markdown
 from markdown.extensions.toc import nest_toc_tokens, strip_tags, unique
 
 from generator.slugs import toc_slugify
-
-VERIFIED = ((3, 11),)  # Python-Markdown major.minor versions
-ENABLED = tuple(markdown.__version_info__[:2]) in VERIFIED
 
 # rewrite(url) -> the URL to write, or None when the link is to be dropped (the caller records why)
 Rewrite = Callable[[str], "str | None"]
@@ -58,8 +54,6 @@ def render(text: str, rewrite: Rewrite, unsafe_html: bool = False) -> tuple[str,
 
     `rewrite` is called on each link's URL in document order, as Python-Markdown's tree walk would.
     """
-    if not ENABLED:
-        return None
     if not text.strip():
         return "", []
     if _OUTSIDE_CHARS.search(text) or any(x in text for x in _PLACEHOLDERS) or ("&" in text and _ENTITY.search(text)):
