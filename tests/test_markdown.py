@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
+from html import unescape
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator.markdown import Converter, safe_href
+from generator.markdown import Converter, core, safe_href, selective
 
 
 def convert(text: str, unsafe: bool = False, targets: dict[str, str] | None = None):
@@ -57,12 +62,44 @@ def test_safe_href():
         assert safe_href(good)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("[]()*_`<>!#-:\n ajđĐ.md/\\\"'{}|")), max_size=300))
-def test_fuzz_markdown_only_renders(text):
+# Markup that would run script if it reached the page, with Markdown around it to carry it there.
+_HOSTILE = ["<script>alert(1)</script>", "<SCRIPT src=x>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:x\">a</a>",
+            "<p style=\"x\" onclick=\"y\">", "[l](javascript:alert(1))", "[l](JaVaScRiPt:x)", "[l](java%09script:x)",
+            "[l]( vbscript:x)", "![i](data:text/html,x)", "[r]: javascript:x", "[a][r]", "<javascript:x>",
+            "{: onclick=\"x\" }", "{: style=\"x\" onMouseOver=y }", "``` { .p onclick=\"x\" style='y' }",
+            "``` { onerror=x hl_lines=\"1\" }", "```", "&lt;script&gt;", "<div>\n", "\n</div>", "\\<script>"]
+_TAG = re.compile(r"<([a-z][a-z0-9]*)([^<>]*)>", re.I)
+_ATTRIBUTE = re.compile(r"""\s([^\s=/>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+
+
+def _dangerous(html: str) -> list[str]:
+    """What in `html` could run script: a script tag, an event handler or style, an unsafe URL."""
+    found = []
+    for tag in _TAG.finditer(html):
+        found += [tag.group()] if tag.group(1).lower() == "script" else []
+        for name, value in _ATTRIBUTE.findall(tag.group(2)):
+            name, value = name.lower(), unescape(value.strip("\"'"))
+            if name.startswith("on") or name == "style" or (name in ("href", "src") and not safe_href(value)):
+                found.append(f"{name}={value}")
+    return found
+
+
+def test_the_safety_check_finds_what_unsafe_mode_lets_through():
+    html = convert("<script>x</script>\n\n<img src=x onerror=y>\n\n``` { onclick=\"x\" }\nx\n```",
+                   unsafe=True).html
+    assert len(_dangerous(html)) == 3, html
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_HOSTILE + list("[]()*_`<>!#-:{}|\n \"'") + ["\n\n", "    ", "- ", "x"]),
+                max_size=40).map("".join))
+@example("<script>alert(1)</script>")
+@example("[l](javascript:alert(1))")
+@example("x\n{: onclick=\"x\" }")
+@example("``` { .p onclick=\"x\" style='y' }\nx\n```")
+def test_safe_mode_lets_no_script_through(text):
     r = convert(text)
-    assert isinstance(r.html, str)
-    assert "<script" not in r.html.lower()
+    assert _dangerous(r.html) == [], r.html
 
 
 _TOKENS = list("[]()*_`<>!#-:|{}^~&=+.1\\\n\t abđ.md/\"'") + [
@@ -93,3 +130,32 @@ def test_selective_converter_matches_on_the_example_site():
     for path in sorted((REPO / "content").rglob("*.md")):
         body = split(read_text(path), path)[1]
         assert selective.convert(body, "vi", lambda _: "/x/") == full.convert(body, "vi", lambda _: "/x/"), path
+
+
+def test_an_unverified_python_markdown_turns_both_fast_paths_off(monkeypatch):
+    """The fast paths lean on Python-Markdown's internals: any version but the exact ones verified (even a
+    new patch release) means stock Python-Markdown for every page, with the same HTML."""
+    texts = ["Đoạn *văn* với [liên kết](a.md).", "``` .python hl_lines=\"1 3\"\nx\n```", "| a |\n|:-:|\n| 1 |"]
+    assert Converter().fast
+    for version in ("3.11.99", "3.12.0", ""):
+        monkeypatch.setattr(core, "INSTALLED", version)
+        converter = Converter()
+        assert not converter.fast
+        for text in texts:
+            stock = Converter(selective=False).convert(text, "vi/about", {"vi/about/a.md": "/vi/a/"}.get)
+            assert converter.convert(text, "vi/about", {"vi/about/a.md": "/vi/a/"}.get) == stock
+        assert list(converter._converters) == [None]  # every page, the plain one too, through one stock Markdown
+
+
+def test_the_selective_converter_loads_what_each_extension_depends_on():
+    """An extension whose output depends on another being loaded (it looks through `registeredExtensions`,
+    as fenced_code does for attr_list) must name it in `selective._NEEDS`, or a page without the other's
+    trigger would render differently."""
+    for name in core.EXTENSIONS:
+        source = inspect.getsource(importlib.import_module(f"markdown.extensions.{name}"))
+        if "registeredExtensions" not in source:
+            continue
+        used = {other for other in core.EXTENSIONS if other != name
+                and re.search(rf"^from (?:markdown\.extensions)?\.{other} import", source, re.M)}
+        assert used <= set(selective._NEEDS.get(name, ())), name
+    assert selective.features("```\nx\n```")[0] == {"fenced_code", "attr_list"}
