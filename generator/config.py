@@ -1,9 +1,12 @@
-"""The site configuration (`site.yaml`): one declarative schema, every bad key reported at once."""
+"""The site configuration (`site.yaml`): one declarative schema that validates every key (reporting every bad
+one at once), builds the frozen `Config` and documents itself (`python -m generator.config --markdown`)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,24 +41,26 @@ class MenuItem:
 
 @dataclass(frozen=True)
 class Config:
-    """The validated site configuration."""
+    """The validated site configuration: where it was read, and one field per key of SCHEMA (its `attr`)."""
 
     root: Path
+    source_file: str
     base_url: str
     languages: tuple[Language, ...]
     default_language: str
     title: dict[str, str]
     description: dict[str, str]
-    theme: str = "default"
-    menus: dict[str, tuple[MenuItem, ...]] = field(default_factory=dict)
-    notice: dict[str, str] = field(default_factory=dict)
-    pagination: int = 10
-    unsafe_html: bool = False
-    params: dict[str, Any] = field(default_factory=dict)
-    feed_sections: tuple[str, ...] = ("news",)
-    feed_limit: int = 20
-    search: bool = True
-    source_file: str = CONFIG_FILE
+    notice: dict[str, str]
+    theme: str
+    menus: dict[str, tuple[MenuItem, ...]]
+    pagination: int
+    unsafe_html: bool
+    params: dict[str, Any]
+    search: bool
+    feed_sections: tuple[str, ...]
+    feed_limit: int
+    organization_type: str
+    figure_units: tuple[str, ...]
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -74,22 +79,287 @@ class Config:
         return self.root / "content"
 
 
-# key: (type description, required, docstring). Types are checked in _check_* below.
-SCHEMA: dict[str, tuple[str, bool, str]] = {
-    "base_url": ("URL", True, "Absolute URL where the site is served, e.g. https://example.org/"),
-    "languages": ("list", True, "Languages in order: code, name (shown in the switcher), locale (Babel)"),
-    "default_language": ("string", False, "Language of x-default links; the first language if not given"),
-    "title": ("per-language text", True, "Site title per language"),
-    "description": ("per-language text", False, "Site description per language"),
-    "theme": ("string", False, "Theme name: themes/<name>/ in the site, or one shipped with sitegen"),
-    "menus": ("per-language list", False, "Primary menu per language: items with title and page or url"),
-    "notice": ("per-language text", False, "A site-wide notice shown on every page, per language"),
-    "pagination": ("integer", False, "Pages per list page in sections and tags"),
-    "markdown": ("mapping", False, "Markdown options: unsafe_html (allow raw HTML, default false)"),
-    "params": ("mapping", False, "Free-form values that templates can read as site.params"),
-    "search": ("boolean", False, "Build a search index per language with Pagefind (default true)"),
-    "feeds": ("mapping", False, "Atom feeds per language: sections (folders, default [news]), limit (20)"),
+# -- the schema ----------------------------------------------------------------------------------------------
+
+class _Invalid(Exception):
+    """A value of the wrong type or form: reported at its key, and the key's default used instead."""
+
+
+class _Field:
+    """A key being checked: its dotted name and place in site.yaml, and the languages read so far."""
+
+    def __init__(self, name: str, where: tuple[Any, ...], reader: _Reader) -> None:
+        self.name, self.where, self.reader = name, where, reader
+
+    @property
+    def codes(self) -> list[str]:
+        return self.reader.codes
+
+    def bad(self, message: str, *below: Any) -> None:
+        """Report `message` at this key, or at the part of its value that `below` leads to."""
+        self.reader.bad(message, *self.where, *below)
+
+
+Parse = Callable[[Any, _Field], Any]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A default computed from the rest of the configuration; `shown` is how the README says it."""
+
+    shown: str
+    value: Callable[[_Field], Any]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One site.yaml key: its type and default as the README shows them, one line of documentation, and
+    `parse`, which checks a value (raising _Invalid, or reporting parts through the field) and returns what
+    the Config field `attr` holds."""
+
+    type: str
+    doc: str
+    parse: Parse
+    default: Any = None
+    required: bool = False
+    attr: str = ""  # the Config field, when its name is not the key's
+
+
+@dataclass(frozen=True)
+class Group:
+    """A key whose value is a mapping of keys of its own, such as `feeds: {sections: [news], limit: 20}`."""
+
+    example: str
+    keys: dict[str, Key]
+
+
+def _url(value: Any, f: _Field) -> str:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _Invalid(f"{f.name} must be an absolute http(s) URL such as https://example.org/")
+    return str(value) if value.endswith("/") else value + "/"
+
+
+def _boolean(value: Any, f: _Field) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"{f.name} must be true or false")
+    return value
+
+
+def _whole(value: Any, f: _Field) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _Invalid(f"{f.name} must be a whole number of at least 1")
+    return value
+
+
+def _mapping(value: Any, f: _Field) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(f"{f.name} must be a mapping")
+    return value
+
+
+def _theme(value: Any, f: _Field) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[\w-]+", value):
+        raise _Invalid(f"{f.name} must be a theme's folder name such as 'default'")
+    return value
+
+
+def _folders(value: Any, f: _Field) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise _Invalid(f"{f.name} must be a list of content folders such as [news]")
+    return tuple(x.strip("/") for x in value)
+
+
+def _units(value: Any, f: _Field) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+        raise _Invalid(f"{f.name} must be a list of units such as [ha, km², USD]")
+    return tuple(x.strip() for x in value)
+
+
+def _schema_type(value: Any, f: _Field) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z][A-Za-z]+", value):
+        raise _Invalid(f"{f.name} must be a schema.org type such as Organization or GovernmentOrganization")
+    return value
+
+
+def _default_language(value: Any, f: _Field) -> str:
+    if f.codes and value not in f.codes:
+        raise _Invalid(f"{f.name} {value!r} is not one of the languages ({', '.join(f.codes)})")
+    return str(value)
+
+
+def _languages(raw: Any, f: _Field) -> tuple[Language, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _Invalid(f"{f.name} must be a list of {{code, name, locale}}")
+    out: list[Language] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            f.bad("each language must be a mapping with code, name and locale", i)
+            continue
+        for key in item:
+            if key not in ("code", "name", "locale"):
+                f.bad(f"unknown language key {key!r} (known: code, name, locale)", i, key)
+        code, name, locale = item.get("code"), item.get("name"), item.get("locale")
+        if not isinstance(code, str) or not _LANG_CODE.match(code):
+            f.bad("language code must be a code such as 'vi' or 'en' (quote it)", i, "code")
+            continue
+        if any(lang.code == code for lang in out):
+            f.bad(f"language {code!r} is listed twice", i, "code")
+            continue
+        if not isinstance(name, str) or not name.strip():
+            f.bad(f"language {code!r} needs a name to show in the switcher", i)
+            name = code
+        if not isinstance(locale, str):
+            f.bad(f"language {code!r} needs a Babel locale such as vi_VN", i)
+            continue
+        try:
+            Locale.parse(locale)
+        except (UnknownLocaleError, ValueError):
+            f.bad(f"unknown locale {locale!r} for language {code!r} (use one such as vi_VN, en_US, ja_JP)",
+                  i, "locale")
+            continue
+        out.append(Language(code, name, locale))
+    return tuple(out)
+
+
+def _texts(every_language: bool = False) -> Parse:
+    """Text per language: a mapping of language code to text, or one text for all languages."""
+
+    def parse(raw: Any, f: _Field) -> dict[str, str]:
+        if isinstance(raw, str):
+            return {code: raw for code in f.codes}
+        if not isinstance(raw, dict):
+            raise _Invalid(f"{f.name} must be text or a mapping of language code to text")
+        out: dict[str, str] = {}
+        for code, text in raw.items():
+            if code not in f.codes:
+                f.bad(f"{f.name} has language {code!r}, which is not in languages", code)
+            elif not isinstance(text, str):
+                f.bad(f"{f.name}.{code} must be text", code)
+            else:
+                out[code] = text
+        for code in f.codes if every_language else ():
+            if code not in out:
+                f.bad(f"{f.name} is missing language {code!r}")
+        return out
+
+    return parse
+
+
+def _menus(raw: Any, f: _Field) -> dict[str, tuple[MenuItem, ...]]:
+    if not isinstance(raw, dict):
+        raise _Invalid(f"{f.name} must map each language code to a list of items")
+    out: dict[str, tuple[MenuItem, ...]] = {}
+    for code, items in raw.items():
+        if code not in f.codes:
+            f.bad(f"menus has language {code!r}, which is not in languages", code)
+            continue
+        if not isinstance(items, list):
+            f.bad(f"menus.{code} must be a list of items", code)
+            continue
+        menu = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("title"), str):
+                f.bad("a menu item needs a title and either page (a content file) or url", code, i)
+                continue
+            for key in sorted(set(item) - {"title", "page", "url"}):
+                f.bad(f"unknown menu key {key!r} (known: title, page, url)", code, i, key)
+            page, url = item.get("page"), item.get("url")
+            if (page is None) == (url is None) or not isinstance(page or url, str):
+                f.bad("a menu item needs exactly one of page (a content file) or url", code, i)
+                continue
+            if url is not None and re.match(r"\s*(javascript|vbscript|data):", url, re.I):
+                f.bad("menu url must not be a javascript:, vbscript: or data: link", code, i, "url")
+                continue
+            menu.append(MenuItem(item["title"], page, url, f.reader.doc.where(*f.where, code, i)[0]))
+        out[code] = tuple(menu)
+    return out
+
+
+# Units after a number that make it a figure, which `sitegen check` wants sourced (as it does a percentage):
+# SI and common international ones; a site adds the words of its own languages (e.g. Vietnamese `tỷ`, `người`).
+NEUTRAL_FIGURE_UNITS = ("ha", "km²", "km2", "km", "m²", "MW", "GW", "kWh", "MWh", "USD", "EUR", "US$",
+                        "$", "€", "£", "billion", "million", "bn", "tonnes", "tons", "kg", "people")
+
+SCHEMA: dict[str, Key | Group] = {
+    "base_url": Key("URL", "the absolute URL the site is served at, e.g. `https://example.org/` (a path prefix "
+                    "works too)", _url, "https://example.org/", required=True),
+    "languages": Key("list", "the languages in order: `code`, `name` (shown in the switcher), `locale` (Babel, "
+                     "e.g. `vi_VN`)", _languages, (), required=True),
+    "default_language": Key("language code", "the language of `x-default` links", _default_language,
+                            Derived("the first language", lambda f: f.codes[0] if f.codes else "")),
+    "title": Key("text per language", "the site's title", _texts(every_language=True), {}, required=True),
+    "description": Key("text per language", "the site's description (search engines, JSON-LD)", _texts(), {}),
+    "notice": Key("text per language", "a notice shown on every page", _texts(), {}),
+    "theme": Key("name", "a folder in `themes/`, or `default` (shipped with sitegen)", _theme, "default"),
+    "menus": Key("list per language", "the primary menu: items `{title, page}` (a content file) or "
+                 "`{title, url}`", _menus, {}),
+    "pagination": Key("integer", "list pages per page in sections and tags", _whole, 10),
+    "markdown": Group("{unsafe_html: false}", {
+        "unsafe_html": Key("boolean", "let raw HTML in Markdown through (`javascript:` links never pass)",
+                           _boolean, False, attr="unsafe_html"),
+    }),
+    "params": Key("mapping", "free values that templates read as `site.params`", _mapping, {}),
+    "search": Key("boolean", "build a search index per language (Pagefind)", _boolean, True),
+    "feeds": Group("{sections: [news], limit: 20}", {
+        "sections": Key("list", "the content folders whose pages the Atom feed of each language lists",
+                        _folders, ("news",), attr="feed_sections"),
+        "limit": Key("integer", "the most entries in a feed", _whole, 20, attr="feed_limit"),
+    }),
+    "organization": Group("{type: Organization}", {
+        "type": Key("schema.org type", "what the site's JSON-LD says its publisher is, e.g. "
+                    "`GovernmentOrganization`", _schema_type, "Organization", attr="organization_type"),
+    }),
+    "figure_units": Key("list", "units that make a number a figure, which `sitegen check` wants sourced "
+                        "(as it does a percentage)", _units, NEUTRAL_FIGURE_UNITS),
 }
+
+
+class _Reader:
+    """Applies SCHEMA to one parsed site.yaml, collecting every problem."""
+
+    def __init__(self, path: Path, doc: YamlDoc) -> None:
+        self.path, self.doc = path, doc
+        self.problems = Problems()
+        self.codes: list[str] = []
+
+    def bad(self, message: str, *where: Any) -> None:
+        self.problems.add(self.path, message, *self.doc.where(*where))
+
+    def read(self, data: dict[Any, Any]) -> dict[str, Any]:
+        """The Config fields from `data` (defaults where a key is missing or bad)."""
+        values: dict[str, Any] = {}
+        self._unknown(data, SCHEMA, (), "key {key!r} (known keys: {known})")
+        for name, entry in SCHEMA.items():
+            if name not in data and isinstance(entry, Key) and entry.required:
+                self.bad(f"missing required key {name!r}")
+            if isinstance(entry, Key):
+                values[entry.attr or name] = self._value(name, entry, data, (name,))
+                if name == "languages":
+                    self.codes = [lang.code for lang in values["languages"]]
+                continue
+            raw = data.get(name, {})
+            if not isinstance(raw, dict):
+                self.bad(f"{name} must be a mapping such as {entry.example}", name)
+                raw = {}
+            self._unknown(raw, entry.keys, (name,), name + " option {key!r} (known: {known})")
+            for sub, key in entry.keys.items():
+                values[key.attr] = self._value(f"{name}.{sub}", key, raw, (name, sub))
+        return values
+
+    def _unknown(self, data: dict[Any, Any], known: dict[str, Any], where: tuple[Any, ...], message: str) -> None:
+        for key in data:
+            if key not in known:
+                self.bad("unknown " + message.format(key=key, known=", ".join(known)), *where, key)
+
+    def _value(self, name: str, key: Key, data: dict[Any, Any], where: tuple[Any, ...]) -> Any:
+        f = _Field(name, where, self)
+        if where[-1] in data:
+            try:
+                return key.parse(data[where[-1]], f)
+            except _Invalid as exc:
+                self.bad(str(exc), *where)
+        return key.default.value(f) if isinstance(key.default, Derived) else key.default
 
 
 def load_config(root: Path) -> Config:
@@ -102,194 +372,54 @@ def load_config(root: Path) -> Config:
     except UnicodeDecodeError as exc:
         raise error(path, f"not valid UTF-8 at byte {exc.start}") from None
     doc = load_yaml(text.replace("\r\n", "\n"), str(path))
-    return _validate(root, path, doc)
-
-
-def _validate(root: Path, path: Path, doc: YamlDoc) -> Config:
-    problems = Problems()
-    data = doc.data
-    if not isinstance(data, dict):
+    if not isinstance(doc.data, dict):
         raise error(path, "site.yaml must be a mapping of keys to values", 1, 1)
+    reader = _Reader(path, doc)
+    values = reader.read(doc.data)
+    reader.problems.raise_if_errors()
+    return Config(root=root, source_file=str(path), **values)
 
-    def bad(message: str, *key: Any) -> None:
-        problems.add(path, message, *doc.where(*key))
 
-    for key in data:
-        if key not in SCHEMA:
-            known = ", ".join(SCHEMA)
-            bad(f"unknown key {key!r} (known keys: {known})", key)
-    for key, (_, required, _doc) in SCHEMA.items():
-        if required and key not in data:
-            bad(f"missing required key {key!r}")
+# -- documentation --------------------------------------------------------------------------------------------
 
-    base_url = data.get("base_url", "https://example.org/")
-    parts = urlsplit(base_url) if isinstance(base_url, str) else None
-    if not parts or parts.scheme not in ("http", "https") or not parts.netloc:
-        bad("base_url must be an absolute http(s) URL such as https://example.org/", "base_url")
-        base_url = "https://example.org/"
-    elif not base_url.endswith("/"):
-        base_url += "/"
-
-    languages = _languages(data.get("languages"), bad)
-    codes = [lang.code for lang in languages]
-    default = data.get("default_language", codes[0] if codes else "")
-    if codes and default not in codes:
-        bad(f"default_language {default!r} is not one of the languages ({', '.join(codes)})",
-            "default_language")
-
-    title = _per_language(data, "title", codes, bad, required=True)
-    description = _per_language(data, "description", codes, bad)
-    notice = _per_language(data, "notice", codes, bad)
-    theme = data.get("theme", "default")
-    if not isinstance(theme, str) or not re.fullmatch(r"[\w-]+", theme):
-        bad("theme must be a theme's folder name such as 'default'", "theme")
-        theme = "default"
-    pagination = data.get("pagination", 10)
-    if not isinstance(pagination, int) or isinstance(pagination, bool) or pagination < 1:
-        bad("pagination must be a whole number of at least 1", "pagination")
-        pagination = 10
-    unsafe_html = False
-    markdown = data.get("markdown", {})
-    if not isinstance(markdown, dict):
-        bad("markdown must be a mapping such as {unsafe_html: false}", "markdown")
-    else:
-        for key, value in markdown.items():
-            if key != "unsafe_html":
-                bad(f"unknown markdown option {key!r} (known: unsafe_html)", "markdown", key)
-            elif not isinstance(value, bool):
-                bad("markdown.unsafe_html must be true or false", "markdown", key)
-            else:
-                unsafe_html = value
-    params = data.get("params", {})
-    if not isinstance(params, dict):
-        bad("params must be a mapping", "params")
-        params = {}
-    menus = _menus(data.get("menus", {}), codes, bad, doc)
-    search = data.get("search", True)
-    if not isinstance(search, bool):
-        bad("search must be true or false", "search")
-        search = True
-    feed_sections, feed_limit = ("news",), 20
-    feeds = data.get("feeds", {})
-    if not isinstance(feeds, dict):
-        bad("feeds must be a mapping such as {sections: [news], limit: 20}", "feeds")
-    else:
-        for key in feeds:
-            if key not in ("sections", "limit"):
-                bad(f"unknown feeds option {key!r} (known: sections, limit)", "feeds", key)
-        sections = feeds.get("sections", ["news"])
-        if not isinstance(sections, list) or not all(isinstance(x, str) for x in sections):
-            bad("feeds.sections must be a list of content folders such as [news]", "feeds", "sections")
+def schema_keys() -> list[tuple[str, Key]]:
+    """Every key of SCHEMA by its dotted name (`feeds.limit`), in order."""
+    out: list[tuple[str, Key]] = []
+    for name, entry in SCHEMA.items():
+        if isinstance(entry, Group):
+            out.extend((f"{name}.{sub}", key) for sub, key in entry.keys.items())
         else:
-            feed_sections = tuple(x.strip("/") for x in sections)
-        limit = feeds.get("limit", 20)
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            bad("feeds.limit must be a whole number of at least 1", "feeds", "limit")
-        else:
-            feed_limit = limit
-
-    problems.raise_if_errors()
-    return Config(
-        root=root, base_url=base_url, languages=tuple(languages), default_language=default,
-        title=title, description=description, theme=theme, menus=menus, notice=notice,
-        pagination=pagination, unsafe_html=unsafe_html, params=params, feed_sections=feed_sections,
-        feed_limit=feed_limit, search=search, source_file=str(path),
-    )
-
-
-def _languages(raw: Any, bad: Any) -> list[Language]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or not raw:
-        bad("languages must be a list of {code, name, locale}", "languages")
-        return []
-    out: list[Language] = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            bad("each language must be a mapping with code, name and locale", "languages", i)
-            continue
-        for key in item:
-            if key not in ("code", "name", "locale"):
-                bad(f"unknown language key {key!r} (known: code, name, locale)", "languages", i, key)
-        code, name, locale = item.get("code"), item.get("name"), item.get("locale")
-        if not isinstance(code, str) or not _LANG_CODE.match(code):
-            bad("language code must be a code such as 'vi' or 'en' (quote it)", "languages", i, "code")
-            continue
-        if any(lang.code == code for lang in out):
-            bad(f"language {code!r} is listed twice", "languages", i, "code")
-            continue
-        if not isinstance(name, str) or not name.strip():
-            bad(f"language {code!r} needs a name to show in the switcher", "languages", i)
-            name = code
-        if not isinstance(locale, str):
-            bad(f"language {code!r} needs a Babel locale such as vi_VN", "languages", i)
-            continue
-        try:
-            Locale.parse(locale)
-        except (UnknownLocaleError, ValueError):
-            bad(f"unknown locale {locale!r} for language {code!r} (use one such as vi_VN, en_US, ja_JP)",
-                "languages", i, "locale")
-            continue
-        out.append(Language(code, name, locale))
+            out.append((name, entry))
     return out
 
 
-def _per_language(data: dict[str, Any], key: str, codes: list[str], bad: Any,
-                  required: bool = False) -> dict[str, str]:
-    raw = data.get(key)
-    if raw is None:
-        return {}
-    if isinstance(raw, str):
-        return {code: raw for code in codes}
-    if not isinstance(raw, dict):
-        bad(f"{key} must be text or a mapping of language code to text", key)
-        return {}
-    out: dict[str, str] = {}
-    for code, text in raw.items():
-        if code not in codes:
-            bad(f"{key} has language {code!r}, which is not in languages", key, code)
-        elif not isinstance(text, str):
-            bad(f"{key}.{code} must be text", key, code)
-        else:
-            out[code] = text
-    if required:
-        for code in codes:
-            if code not in out:
-                bad(f"{key} is missing language {code!r}", key)
-    return out
+def markdown_table() -> str:
+    """The README's table of site.yaml keys: key, type, default, what it is."""
+    rows = ["| key | type | default | what it is |", "|---|---|---|---|"]
+    for name, key in schema_keys():
+        rows.append(f"| `{name}` | {key.type} | {_shown(key)} | {key.doc} |")
+    return "\n".join(rows) + "\n"
 
 
-def _menus(raw: Any, codes: list[str], bad: Any, doc: YamlDoc) -> dict[str, tuple[MenuItem, ...]]:
-    if not isinstance(raw, dict):
-        bad("menus must map each language code to a list of items", "menus")
-        return {}
-    out: dict[str, tuple[MenuItem, ...]] = {}
-    for code, items in raw.items():
-        if code not in codes:
-            bad(f"menus has language {code!r}, which is not in languages", "menus", code)
-            continue
-        if not isinstance(items, list):
-            bad(f"menus.{code} must be a list of items", "menus", code)
-            continue
-        menu = []
-        for i, item in enumerate(items):
-            where = ("menus", code, i)
-            if not isinstance(item, dict) or not isinstance(item.get("title"), str):
-                bad("a menu item needs a title and either page (a content file) or url", *where)
-                continue
-            unknown = set(item) - {"title", "page", "url"}
-            for key in sorted(unknown):
-                bad(f"unknown menu key {key!r} (known: title, page, url)", *where, key)
-            page, url = item.get("page"), item.get("url")
-            if (page is None) == (url is None) or not isinstance(page or url, str):
-                bad("a menu item needs exactly one of page (a content file) or url", *where)
-                continue
-            if url is not None and re.match(r"\s*(javascript|vbscript|data):", url, re.I):
-                bad("menu url must not be a javascript:, vbscript: or data: link", *where, "url")
-                continue
-            menu.append(MenuItem(item["title"], page, url, doc.where(*where)[0]))
-        out[code] = tuple(menu)
-    return out
+def _shown(key: Key) -> str:
+    if key.required:
+        return "required"
+    value = key.default
+    if isinstance(value, Derived):
+        return value.shown
+    if value is None or value == {}:
+        return "none"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(value) + "]`"
+    return f"`{value}`"
 
 
-__all__ = ["Config", "Language", "MenuItem", "SitegenError", "load_config", "SCHEMA"]
+__all__ = ["Config", "Derived", "Group", "Key", "Language", "MenuItem", "SCHEMA", "SitegenError", "load_config",
+           "markdown_table", "schema_keys"]
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m generator.config --markdown")
+    sys.stdout.write(markdown_table())
