@@ -138,7 +138,7 @@ def test_a_page_python_markdown_cannot_convert_fails_the_build_with_a_located_li
     (site / "content/vi/b.md").write_text(page("B", "Đoạn.\n\n``` { .python linenums=True }\nx = 1\n```"))
     result = build(site)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert re.search(r"content/vi/b\.md:5:1: Python-Markdown [\d.]+ could not convert this page", result.output)
+    assert re.search(r"content/vi/b\.md:4:1: Python-Markdown [\d.]+ could not convert this page", result.output)
     assert tree_digest(site / "output") == before
 
 
