@@ -118,10 +118,10 @@ class Converter:
         if done is not None:
             html, tokens = done
         else:
-            md, links = self._converter(text)
-            md.reset()
-            links.source_dir, links.resolve, links.problems = source_dir, resolve, []
             try:
+                md, links = self._converter(text)
+                md.reset()
+                links.source_dir, links.resolve, links.problems = source_dir, resolve, []
                 with _time_limit(self.time_limit):
                     html = md.convert(text)
             except TooSlow:
