@@ -137,8 +137,8 @@ def test_directories_list_every_entry_with_filters_and_downloads(out, pages, kin
 
 
 def test_park_page_shows_only_the_facts_it_has(pages):
-    expected = {"vi": ("446 ha", "số liệu năm 2024", "Đang mở rộng", "Tiền Hải"),
-                "en": ("446 ha", "figure for 2024", "Expanding", "Tiền Hải")}
+    expected = {"vi": ("446 ha", "số liệu năm 2015", "Đang mở rộng", "Tiền Hải"),
+                "en": ("446 ha", "figure for 2015", "Expanding", "Tiền Hải")}
     for lang in LANGS:
         park = next(p for p in with_template(pages, lang, "park") if "tien-hai" in p.parent.name
                     and "2" not in p.parent.name)
@@ -146,7 +146,8 @@ def test_park_page_shows_only_the_facts_it_has(pages):
         facts = html[html.index('class="wrap facts"'):html.index('class="wrap page-body"')]
         for text in expected[lang]:
             assert text in facts, (lang, text)
-        assert "developer" not in facts and "Chủ đầu tư hạ tầng" not in facts  # null fields are left out
+        assert "Occupancy" not in facts and "Tỷ lệ lấp đầy" not in facts  # null fields are left out
+        assert "Leasable area" not in facts and "Diện tích đất cho thuê" not in facts
 
 
 def test_project_page_formats_capital_per_locale(pages):
@@ -204,7 +205,11 @@ def test_a_minimal_site_and_empty_park_fields_render(make_site, tmp_path):
     result = build(site, "--output", tmp_path / "out")
     assert result.exit_code == 0, result.output
     html = (tmp_path / "out/en/parks/index.html").read_text(encoding="utf-8")
-    assert "Park A" in html and "not specified" in html and ">None<" not in html
-    assert "chưa có thông tin" in (tmp_path / "out/vi/parks/index.html").read_text(encoding="utf-8")
+    assert "Park A" in html and ">None<" not in html
+    # Empty fields give empty cells: no dash, no placeholder text.
+    for lang in ("en", "vi"):
+        listing = (tmp_path / f"out/{lang}/parks/index.html").read_text(encoding="utf-8")
+        table = listing[listing.index("<table"):listing.index("</table>")]
+        assert "—" not in table and "not specified" not in table and "chưa có thông tin" not in table
     article = (tmp_path / "out/en/parks/a/index.html").read_text(encoding="utf-8")
     assert "None" not in article.split("<main")[1]
