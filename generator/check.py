@@ -19,9 +19,12 @@ from generator.model import Page, Site
 from generator.yamlutil import YamlDoc, load_yaml
 
 MAX_DESCRIPTION = 160
-# A figure: a number followed by a unit, or a percentage (years alone are not figures).
-FIGURE = re.compile(r"\d[\d.,]*\s?(?:%|ha\b|km²|km2|km\b|MW\b|GW\b|USD|VND|US\$|\$|đồng|tỷ|triệu|nghìn|billion|"
-                    r"million|bn\b|tonnes?|tấn|people\b|người|kg\b)", re.I)
+
+
+def figures(units: tuple[str, ...]) -> re.Pattern[str]:
+    """A figure: a number followed by `%` or one of `units` as a whole word (a year alone is not one)."""
+    words = [re.escape(unit) + (r"(?!\w)" if unit[-1].isalnum() else "") for unit in units]
+    return re.compile(r"\d[\d.,]*\s?(?:" + "|".join(["%", *words]) + ")", re.I)
 
 
 class _Page(HTMLParser):
@@ -194,7 +197,7 @@ def source_report(site: Site, strict: bool = False) -> SourceReport:
                 line, col = where.where(*key) if where is not None else (1, 1)
             problems.add(page.path, message, line, col, warning=not strict)
 
-        figure = _figure(page)
+        figure = _figure(page, figures(site.config.figure_units))
         if figure is not None and not page.sources:
             unsourced += 1
             what, key, line = figure
@@ -219,13 +222,13 @@ def source_report(site: Site, strict: bool = False) -> SourceReport:
     return SourceReport(tuple(sorted(problems.items, key=_key)), unsourced, vague, empty, empty_pages)
 
 
-def _figure(page: Page) -> tuple[str, tuple[Any, ...], int] | None:
+def _figure(page: Page, figure: re.Pattern[str]) -> tuple[str, tuple[Any, ...], int] | None:
     """The first figure the page states, its front-matter key and its line (0: the key's line): in the body,
     the summary or a structured field (any number there but a year or an id)."""
-    match = FIGURE.search(page.body)
+    match = figure.search(page.body)
     if match:
         return repr(match.group(0)), (), page.body_line + page.body.count("\n", 0, match.start())
-    match = FIGURE.search(page.summary)
+    match = figure.search(page.summary)
     if match:
         return repr(match.group(0)), ("summary",), 0
     for name, value in page.params.items():

@@ -14,10 +14,17 @@ from babel.dates import format_date as _format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
-from babel.numbers import format_compact_decimal, format_decimal, format_percent
+from babel.numbers import (
+    format_compact_decimal,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+    get_territory_currencies,
+)
 from babel.numbers import format_currency as _format_currency
 from babel.support import NullTranslations, Translations
 
+from generator.discover import PACKAGE_DIR
 from generator.errors import Problems
 
 DOMAIN = "messages"
@@ -27,12 +34,21 @@ def catalog_path(theme_dir: Path, lang: str) -> Path:
     return theme_dir / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+def shipped(theme_dir: Path) -> bool:
+    """Whether `theme_dir` is a theme installed with sitegen rather than one in the site's themes/ folder."""
+    installed = {(PACKAGE_DIR / "themes").resolve(), (PACKAGE_DIR.parent / "themes").resolve()}
+    return theme_dir.resolve().parent in installed
+
+
 def load_translations(theme_dir: Path, lang: str, locale: str, problems: Problems) -> NullTranslations:
     """Compile the theme's catalog for `lang` in memory; report untranslated strings as warnings."""
     path = catalog_path(theme_dir, lang)
     if not path.is_file():
-        problems.add(path, f"no UI catalog for language {lang!r} (locale {locale}); the theme's text will "
-                           "be in English: run 'sitegen i18n update'", warning=True)
+        # A theme shipped with sitegen speaks the languages it has catalogs for, and a site cannot add one
+        # to the installed package: its text in English is then the theme's choice, not the site's problem.
+        if not shipped(theme_dir):
+            problems.add(path, f"no UI catalog for language {lang!r} (locale {locale}); the theme's text will "
+                               "be in English: run 'sitegen i18n update'", warning=True)
         return NullTranslations()
     try:
         with path.open("rb") as fh:
@@ -88,20 +104,34 @@ class Formatter:
         fmt = "#,##0" + ("." + "#" * digits if digits else "") + "%"
         return format_percent(fraction, format=fmt, locale=self.locale)
 
-    def currency(self, value: float | int | Decimal, currency: str = "VND", digits: int | None = None) -> str:
-        if digits == 0 or (digits is None and currency == "VND"):
-            return _format_currency(value, currency, locale=self.locale, format_type="standard",
+    def currency(self, value: float | int | Decimal, currency: str | None = None, digits: int | None = None) -> str:
+        """Format money in `currency` (by default the currency of the locale's country), with the locale's
+        decimals, or none when `digits` is 0 or the currency has no minor unit (VND, JPY)."""
+        code = currency or local_currency(self.locale)
+        if digits == 0 or (digits is None and get_currency_precision(code) == 0):
+            return _format_currency(value, code, locale=self.locale, format_type="standard",
                                     currency_digits=False, decimal_quantization=True,
                                     format="¤#,##0" if _symbol_first(self.locale) else "#,##0 ¤")
-        return _format_currency(value, currency, locale=self.locale)
+        return _format_currency(value, code, locale=self.locale)
 
     def compact(self, value: float | int, digits: int = 1) -> str:
         return format_compact_decimal(value, format_type="long", fraction_digits=digits, locale=self.locale)
 
 
+@functools.lru_cache(maxsize=64)
+def local_currency(locale: str) -> str:
+    """The currency of the locale's country (as of a fixed date, so that a build does not depend on today)."""
+    territory = Locale.parse(locale).territory
+    currencies = get_territory_currencies(territory, start_date=_FIXED_DATE.date()) if territory else []
+    if not currencies:
+        raise ValueError(f"locale {locale} names no country, so it has no currency: give one, "
+                         "e.g. value | currency('EUR')")
+    return str(currencies[0])
+
+
 def _symbol_first(locale: str) -> bool:
     pattern = Locale.parse(locale).currency_formats["standard"].pattern
-    return pattern.strip().startswith("¤")
+    return bool(pattern.strip().startswith("¤"))
 
 
 def extract(theme_dir: Path) -> Catalog:

@@ -48,11 +48,11 @@ def robots(site: Site) -> bytes:
 
 
 def structured_data(site: Site, page: Page, absolute_url: str, image: str | None) -> list[dict[str, Any]]:
-    """JSON-LD: the organisation everywhere, NewsArticle for dated news, Dataset for key statistics."""
+    """JSON-LD: the organisation (`organization.type`) everywhere, NewsArticle for dated news, Dataset for stats."""
     config = site.config
     lang = page.lang
     home = join_url(config.base_url, site.home(lang).url)
-    org: dict[str, Any] = {"@context": "https://schema.org", "@type": "GovernmentOrganization",
+    org: dict[str, Any] = {"@context": "https://schema.org", "@type": config.organization_type,
                            "@id": config.base_url + "#organization", "name": config.title.get(lang, ""),
                            "url": home}
     if config.description.get(lang):

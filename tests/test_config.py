@@ -120,3 +120,15 @@ def test_markdown_table_from_the_command_line():
     assert out == markdown_table() and out.count("\n") == len(schema_keys()) + 2
     bad = subprocess.run([sys.executable, "-m", "generator.config"], cwd=REPO, capture_output=True, text=True)
     assert bad.returncode == 1 and "usage" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_figure_units_decide_what_check_calls_a_figure(tmp_path):
+    from generator.check import figures
+
+    neutral = figures(load(tmp_path, MINIMAL).figure_units)
+    assert neutral.search("an area of 101,89 ha").group(0) == "101,89 ha"
+    assert neutral.search("grew 7.4%") and neutral.search("USD 2 billion, 3 tonnes")
+    assert not neutral.search("in 2019, 3 hamlets") and not neutral.search("41.700 tỷ đồng")
+    site = figures(load_config(REPO).figure_units)
+    assert site.search("41.700 tỷ đồng").group(0) == "41.700 tỷ" and site.search("1,9 triệu người")
+    assert figures(()).pattern.endswith("(?:%)")  # no units: percentages only

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
+import pytest
 from babel.messages.pofile import read_po
 
 from generator.discover import PACKAGE_DIR
-from generator.i18n import Formatter, extract
+from generator.errors import Problems
+from generator.i18n import Formatter, extract, load_translations, shipped
 
 THEME = PACKAGE_DIR.parent / "themes" / "default"
 
@@ -19,6 +22,30 @@ def test_dates_numbers_percent_currency_per_locale():
     assert vi.number(1234.5) == "1.234,5" and en.number(1234.5) == "1,234.5"
     assert vi.percent(7.37, points=True) == "7,37%" and en.percent(7.37, points=True) == "7.37%"
     assert vi.currency(123328, "VND") == "123.328 ₫" and en.currency(1500, "USD") == "$1,500.00"
+    assert en.currency(1234.6, "VND") == "₫1,235" and en.currency(1234.6, "EUR") == "€1,234.60"
+    assert vi.currency(2_690_000_000, "USD", digits=0) == "2.690.000.000 US$"
+
+
+def test_currency_defaults_to_the_locales_country_not_to_one_site():
+    assert Formatter("vi_VN").currency(123328) == "123.328 ₫"
+    assert Formatter("en_US").currency(1500) == "$1,500.00"
+    assert Formatter("ja_JP").currency(1500) == "￥1,500" and Formatter("de_DE").currency(1500) == "1.500,00\xa0€"
+    with pytest.raises(ValueError, match="locale en names no country"):
+        Formatter("en").currency(1)
+
+
+def test_a_missing_catalog_warns_only_for_the_sites_own_theme(tmp_path):
+    problems = Problems()
+    assert load_translations(THEME, "ja", "ja_JP", problems).gettext("Key figures") == "Key figures"
+    assert problems.items == []  # the installed theme speaks vi and en; other languages get its English
+    own = tmp_path / "themes/default"
+    shutil.copytree(THEME / "locales", own / "locales")
+    assert shipped(THEME) and not shipped(own)
+    load_translations(own, "ja", "ja_JP", problems)
+    assert [p.message for p in problems.warnings] == [
+        "no UI catalog for language 'ja' (locale ja_JP); the theme's text will be in English: "
+        "run 'sitegen i18n update'"]
+    assert load_translations(own, "vi", "vi_VN", Problems()).gettext("Key figures") != "Key figures"
 
 
 def test_every_catalog_translates_every_theme_string():

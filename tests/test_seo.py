@@ -81,3 +81,19 @@ def test_hostile_title_stays_text_in_json_ld_and_feed(make_site):
     feed_text = (site / "output/vi/feed.xml").read_text()
     assert "<script>" not in feed_text
     assert feedparser.parse(feed_text).entries[0].title == evil
+
+
+def _organization(site: Path) -> dict[str, object]:
+    html = (site / "output/en/index.html").read_text()
+    blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html)]
+    return next(b for b in blocks if b.get("@id") == "https://example.org/#organization")
+
+
+def test_json_ld_names_a_plain_organization_unless_site_yaml_says_otherwise(make_site):
+    site = make_site()
+    assert build(site).exit_code == 0
+    assert _organization(site)["@type"] == "Organization"  # the engine knows no kind of publisher
+    site.joinpath("site.yaml").write_text(site.joinpath("site.yaml").read_text() + "organization: {type: NGO}\n")
+    assert build(site).exit_code == 0
+    org = _organization(site)
+    assert org["@type"] == "NGO" and org["name"] == "Test site" and org["url"] == "https://example.org/en/"
