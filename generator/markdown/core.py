@@ -143,6 +143,7 @@ class Converter:
 
 
 def _failed(line: int, message: str) -> Rendered:
+    """A page that could not be converted: no HTML, one problem."""
     return Rendered("", (), ((line, message),))
 
 

@@ -19,9 +19,11 @@ from markdown.util import AtomicString
 # Extensions, inline patterns and block processors that can only act on text containing one of the strings.
 _OPTIONAL_EXTENSIONS = {"tables": ("|",), "footnotes": ("[^",), "admonition": ("!!!",),
                         "fenced_code": ("```", "~~~"), "attr_list": ("{",)}
+# (A raw HTML block indented by two or three spaces is moved to a line of its own: its indent then ends the
+# line before it, so "  <" can become a line break.)
 _OPTIONAL_INLINE = {"backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",),
                     "image_link": ("![",), "image_reference": ("![",), "short_reference": ("[",),
-                    "short_image_ref": ("![",), "autolink": ("<",), "automail": ("<",), "linebreak": ("  \n",),
+                    "short_image_ref": ("![",), "autolink": ("<",), "automail": ("<",), "linebreak": ("  \n", "  <"),
                     "html": ("<",), "entity": ("&",), "em_strong": ("*", "_"), "footnote": ("[^",)}
 _OPTIONAL_BLOCKS = {"hashheader": ("#",), "setextheader": ("=", "-"), "hr": ("-", "_", "*"),
                     "olist": tuple(f"{d}." for d in range(10)), "ulist": ("*", "-", "+"), "quote": (">",),
