@@ -62,9 +62,16 @@ def print_summary(result: BuildResult) -> None:
     for warning in result.warnings:
         click.echo(str(warning), err=True)
     langs = ", ".join(f"{lang}: {n}" for lang, n in result.pages.items())
-    verb = "Nothing changed since the last build of" if result.up_to_date else "Built"
-    click.echo(f"{verb} {sum(result.pages.values())} pages ({langs}), {result.files} files "
-               f"into {result.output} in {result.seconds:.2f} s.")
+    total = sum(result.pages.values())
+    if result.up_to_date:
+        click.echo(f"Nothing changed since the last build of {total} pages ({langs}), {result.files} files "
+                   f"into {result.output} in {result.seconds:.2f} s.")
+    elif not result.full:
+        click.echo(f"Rebuilt {result.rendered} of {total} pages ({langs}), {result.written} of {result.files} "
+                   f"files changed in {result.output}, in {result.seconds:.2f} s.")
+    else:
+        click.echo(f"Built {total} pages ({langs}), {result.files} files into {result.output} "
+                   f"in {result.seconds:.2f} s.")
     for lang, st in result.status.items():
         if st.missing:
             click.echo(f"  {lang}: {len(st.missing)} page(s) without a translation: "

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from generator.config import Config
+
+PageKey = tuple[str, str]  # (language code, source path below content/<lang>/)
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,6 @@ class Site:
     theme_dirs: tuple[Path, ...]
     data: dict[str, Any]
 
-    def page(self, key: tuple[str, str]) -> Page:
-        return self.pages[key]
-
     def translation(self, page: Page, lang: str) -> Page | None:
         """The same page in `lang`, or None."""
         key = self.translations.get(page.translation_key, {}).get(lang)
@@ -108,3 +108,24 @@ class Site:
 
     def home(self, lang: str) -> Page:
         return self.pages[(lang, "_index.md")]
+
+    @cached_property
+    def by_path(self) -> dict[Path, PageKey]:
+        """The page made from each source file."""
+        return {page.path: key for key, page in self.pages.items()}
+
+    def tag(self, lang: str, slug: str) -> Tag:
+        """The tag of `lang` with that slug."""
+        return next(t for t in self.tags[lang] if t.slug == slug)
+
+    def alternates(self, page: Page) -> list[tuple[str, str]]:
+        """(hreflang, URL) of the page in each language it exists in, then the x-default one: what the
+        page's hreflang links and the sitemap both list."""
+        out = []
+        for language in self.config.languages:
+            found = self.translation(page, language.code)
+            if found:
+                out.append((language.code, found.url))
+        default = self.translation(page, self.config.default_language) or page
+        out.append(("x-default", self.config.base_path if page.kind == "home" else default.url))
+        return out

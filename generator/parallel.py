@@ -2,7 +2,9 @@
 
 Workers are forked after the parent has built the site model, so they inherit it instead of having it
 pickled; only the chunk of keys goes out and only the results come back. Results keep input order, so
-output does not depend on scheduling.
+output does not depend on scheduling. Forking while other threads run can deadlock a child (a lock held by
+another thread is copied locked), so then the work runs in this process instead: under `sitegen serve`,
+whose file watcher and web server are threads, a rebuild is serial.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -32,6 +35,11 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    """True when worker processes may be forked: the platform forks and no other thread is running."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _run(func: Callable[[dict[str, Any], Sequence[T]], list[R]], chunk: Sequence[T]) -> list[R]:
     return func(_STATE, chunk)
 
@@ -48,7 +56,7 @@ def iter_chunks(func: Callable[[dict[str, Any], Sequence[T]], list[R]], items: S
     With `weight` (an item's cost, in typical items), chunks hold about equal work: an item of weight 50
     gets a chunk of its own."""
     jobs = workers()
-    if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or len(items) < MIN_ITEMS or not can_fork():
         for i in range(0, len(items), 64):
             yield from func(state, items[i:i + 64])
         return

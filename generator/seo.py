@@ -14,7 +14,7 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
-def sitemap(site: Site, extra_urls: list[str]) -> bytes:
+def sitemap(site: Site) -> bytes:
     """Every page with `xhtml:link` alternates for each translation and x-default."""
     base = site.config.base_url
     ET.register_namespace("", SITEMAP_NS)
@@ -26,19 +26,11 @@ def sitemap(site: Site, extra_urls: list[str]) -> bytes:
         modified = page.updated or page.date
         if modified:
             ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = modified.isoformat()
-        translations = [site.translation(page, code) for code in site.config.codes]
-        present = [t for t in translations if t is not None]
-        if len(present) > 1:
-            for t in present:
-                ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": t.lang,
-                                                          "href": join_url(base, t.url)})
-            default = site.translation(page, site.config.default_language) or page
-            x_default = site.config.base_path if page.kind == "home" else default.url
-            ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": "x-default",
-                                                      "href": join_url(base, x_default)})
-    for extra in extra_urls:
-        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = urljoin(base, extra)
+        alternates = site.alternates(page)
+        if len(alternates) > 2:  # (the page itself and x-default alone are no alternates)
+            for code, href in alternates:
+                ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": code,
+                                                          "href": join_url(base, href)})
     ET.indent(root)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
 

@@ -142,20 +142,23 @@ class Staging:
 
 def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, str]) -> int:
     """Replace in the live `output`, one file at a time, each output whose bytes differ from what is
-    there (`digests`: path -> SHA-256, updated); return how many were written."""
+    there (`digests`: path -> SHA-256, updated); return how many were written. A SIGTERM waits until
+    every file is written, so a stopped rebuild leaves no mix of old and new pages."""
     written = 0
-    for item in outputs:
-        data = _bytes(item)
-        digest = hashlib.sha256(data).hexdigest()
-        if digests.get(item.path) == digest:
-            continue
-        target = _safe_join(output, item.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.sitegen-tmp")
-        _write(tmp, data)
-        os.replace(tmp, target)
-        digests[item.path] = digest
-        written += 1
+    with _terminate_as_exit() as stop:
+        for item in outputs:
+            data = _bytes(item)
+            digest = hashlib.sha256(data).hexdigest()
+            if digests.get(item.path) == digest:
+                continue
+            target = _safe_join(output, item.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.sitegen-tmp")
+            _write(tmp, data)
+            os.replace(tmp, target)
+            digests[item.path] = digest
+            written += 1
+        stop.check()
     return written
 
 
@@ -187,22 +190,6 @@ def staging(output: Path, previous: dict[str, str] | None = None) -> Iterator[tu
     except BaseException:
         folder.discard()
         raise
-
-
-def write_site(outputs: Iterable[Output], output: Path, finish: Callable[[Path], None] | None = None,
-               previous: dict[str, str] | None = None) -> dict[str, str]:
-    """Write every output into staging, run `finish` on it, then swap it in for `output`.
-
-    Return the SHA-256 of every file written, by path.
-    """
-    digests: dict[str, str] = {}
-    with staging(output, previous) as (folder, stop):
-        for item in outputs:
-            stop.check()
-            digests[item.path] = folder.put(item)
-        stop.check()
-        folder.commit(finish)
-    return digests
 
 
 def _swap(staging: Path, output: Path) -> None:
