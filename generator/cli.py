@@ -112,6 +112,26 @@ def new_command(site: Path, path: str) -> None:
         _fail(exc, False)
 
 
+@cli.command("init")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--languages", default="en", show_default=True,
+              help="Language codes in order, separated by commas (the first is the default), e.g. vi,en,ja.")
+@click.option("--title", default="My site", show_default=True, help="The site's title, in every language.")
+def init_command(folder: Path, languages: str, title: str) -> None:
+    """Create a new site in FOLDER (new or empty): site.yaml, a home and an about page per language."""
+    from generator.scaffold import init_site, parse_languages
+
+    try:
+        written = init_site(folder, parse_languages(languages), title)
+    except SitegenError as exc:
+        _fail(exc, False)
+    except OSError as exc:
+        click.echo(f"{exc.filename or folder}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Created a site in {folder} ({len(written)} files). Replace the placeholder texts, then:")
+    click.echo(f"  sitegen serve --site {folder}")
+
+
 @cli.command("translations")
 @SITE
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")

@@ -17,7 +17,7 @@ from generator.errors import Problems, SitegenError, error
 from generator.yamlutil import YamlDoc, load_yaml
 
 CONFIG_FILE = "site.yaml"
-_LANG_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANG_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def _languages(raw: Any, f: _Field) -> tuple[Language, ...]:
             if key not in ("code", "name", "locale"):
                 f.bad(f"unknown language key {key!r} (known: code, name, locale)", i, key)
         code, name, locale = item.get("code"), item.get("name"), item.get("locale")
-        if not isinstance(code, str) or not _LANG_CODE.match(code):
+        if not isinstance(code, str) or not LANG_CODE.match(code):
             f.bad("language code must be a code such as 'vi' or 'en' (quote it)", i, "code")
             continue
         if any(lang.code == code for lang in out):
