@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 from generator.feeds import feed_prefixes
 from generator.model import Page, Site
-from generator.templates import absolute_url as join_url
+from generator.urls import absolute as join_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -32,7 +32,8 @@ def sitemap(site: Site) -> bytes:
                 ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": code,
                                                           "href": join_url(base, href)})
     ET.indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
 
 
 def robots(site: Site) -> bytes:
