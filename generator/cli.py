@@ -197,7 +197,7 @@ def check_command(site: Path, strict: bool, debug: bool) -> None:
         click.echo(str(problem), err=True)
     report = result.sources
     if report.problems:
-        click.echo("Source report" + (" (errors under --strict):" if strict else " (warnings):"), err=True)
+        click.echo("Source report" + (" (errors under --strict):" if strict else " (warnings):"))
         for problem in report.problems:
             click.echo(str(problem), err=True)
     problems = [*result.problems, *report.problems]

@@ -73,6 +73,7 @@ class YamlDoc:
 def load_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
     """Parse `text` (which starts at line `first_line` of `path`) safely, or raise a located error."""
     loader = _Loader(text)
+    node: yaml.Node | None = None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -91,9 +92,30 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
         raise error(path, f"YAML error: {problem}", line, col) from None
     except yaml.YAMLError as exc:
         raise error(path, f"YAML error: {exc}", first_line, 1) from None
+    except ValueError as exc:  # a date the YAML resolver accepts but the calendar does not, e.g. 2019-13-45
+        line, col = (_bad_date(node, first_line) if node else None) or (first_line, 1)
+        raise error(path, f"YAML error: not a date ({exc}): write it as YYYY-MM-DD, e.g. 2019-03-08",
+                    line, col) from None
     finally:
         loader.dispose()
     return YamlDoc(data, positions)
+
+
+def _bad_date(node: yaml.Node, first_line: int) -> Position | None:
+    """The position of the first timestamp scalar below `node` that is not a real date."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.constructor.SafeConstructor().construct_yaml_timestamp(node)
+            except ValueError:
+                return (node.start_mark.line + first_line, node.start_mark.column + 1)
+        return None
+    children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+    for child in children:
+        found = _bad_date(child, first_line)
+        if found:
+            return found
+    return None
 
 
 def _walk(node: yaml.Node, key: KeyPath, out: dict[KeyPath, Position], seen: set[int], path: str,

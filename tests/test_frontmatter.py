@@ -40,6 +40,11 @@ def test_source_url_must_be_http():
         parse("---\ntitle: A\nsources:\n  - {title: T, url: 'javascript:alert(1)'}\n---\n", "x.md")
 
 
+def test_impossible_date_is_located():
+    with pytest.raises(SitegenError, match=r"x\.md:4:7: YAML error: not a date \(month must be in 1\.\.12\)"):
+        parse("---\ntitle: A\nx: [1,\n  {d: 2019-13-45}]\n---\n", "x.md")
+
+
 def test_duplicate_keys_rejected():
     with pytest.raises(SitegenError, match=r"x\.md:3:1: duplicate key 'title'"):
         parse("---\ntitle: A\ntitle: B\n---\n", "x.md")
