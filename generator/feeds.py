@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from xml.etree import ElementTree as ET
 
+from generator import urls
 from generator.config import Config
 from generator.model import Page, Site
 
@@ -30,7 +31,7 @@ def feed_pages(site: Site, lang: str) -> list[Page]:
 
 
 def feed_url(site: Site, lang: str) -> str:
-    return f"{site.config.base_path}{lang}/feed.xml"
+    return urls.feed(site.config.base_path, lang)
 
 
 def _timestamp(day: dt.date) -> str:

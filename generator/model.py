@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator import urls
 from generator.config import Config
 
 PageKey = tuple[str, str]  # (language code, source path below content/<lang>/)
@@ -59,7 +60,7 @@ class Page:
     @property
     def output(self) -> str:
         """The file this page is written to, relative to the output folder."""
-        return self.url[len(self.base_path):] + "index.html"
+        return urls.output_file(self.base_path, self.url)
 
     @property
     def sort_key(self) -> tuple[Any, ...]:

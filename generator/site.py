@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from generator import discover
+from generator import discover, urls
 from generator.config import Config
 from generator.errors import Problems, SitegenError, display_path
 from generator.frontmatter import Source, SourceCache, read_text
@@ -111,7 +111,7 @@ def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: b
     folders -= bundles
 
     def folder_url(folder: str) -> str:
-        url = f"{config.base_path}{lang}/"
+        url = urls.language_root(config.base_path, lang)
         parts = folder.split("/") if folder else []
         for i in range(len(parts)):
             sub = "/".join(parts[: i + 1])
@@ -258,7 +258,7 @@ def _tags(config: Config, pages: dict[tuple[str, str], Page]) -> dict[str, tuple
                 names.setdefault(slug, name)
                 members[slug].append(page)
         out[lang] = tuple(
-            Tag(lang, names[slug], slug, f"{config.base_path}{lang}/tags/{slug}/",
+            Tag(lang, names[slug], slug, urls.tag(config.base_path, lang, slug),
                 tuple(p.key for p in sorted(members[slug], key=lambda p: p.sort_key)))
             for slug in sorted(names, key=lambda s: (names[s].casefold(), s))
         )

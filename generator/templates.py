@@ -7,16 +7,15 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import jinja2
 from babel import Locale
 from babel.support import NullTranslations
 from markupsafe import Markup
 
+from generator import urls
 from generator.errors import SitegenError, display_path, error
 from generator.i18n import Formatter
-from generator.markdown import safe_href
 
 
 class SharedBytecode(jinja2.BytecodeCache):
@@ -54,8 +53,8 @@ def make_environment(site_root: Path, theme_dir: Path, locale: str, translations
     fmt = Formatter(locale)
     env.filters.update(
         date=fmt.date, number=fmt.number, percent=fmt.percent, currency=fmt.currency, compact=fmt.compact,
-        absurl=lambda url: absolute_url(base_url, str(url)),
-        json=_json, safe_url=lambda url: url if safe_href(str(url)) else "#",
+        absurl=lambda url: urls.absolute(base_url, str(url)),
+        json=_json, safe_url=lambda url: url if urls.is_safe(str(url)) else "#",
         language_name=lambda code: Locale.parse(str(code).replace("-", "_")).get_language_name(locale) or code,
     )
     return env
@@ -96,15 +95,6 @@ def _remembering_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
         return (Markup(text) if autoescape else text) % variables
 
     return gettext
-
-
-def absolute_url(base_url: str, url: str) -> str:
-    """`url` made absolute against the site's `base_url` (a site path gets the scheme and host)."""
-    if url.startswith("/") and not url.startswith("//") and not any(c in url for c in ("/.", "?", "#", "\\")):
-        scheme, sep, rest = base_url.partition("://")
-        if sep:
-            return f"{scheme}://{rest.split('/', 1)[0]}{url}"
-    return urljoin(base_url, url)
 
 
 def _json(value: Any) -> Markup:
