@@ -97,7 +97,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
                                status={k: translations.LanguageStatus(k, **v) for k, v in kept.summary["status"].items()},
                                seconds=time.perf_counter() - started)
         problems = Problems()
-        site, envs, sources = _load(config, options, problems, last, changed)
+        site, envs, sources = _load(config, options, problems, last, changed, cache)
         bodies = Bodies(site, root if cache is not None else None, previous=last.bodies if last else None)
         renderer = Renderer(site, bodies, envs)
         new_outline = outline(site)
@@ -158,19 +158,20 @@ class Builder:
 
 # -- the stages --------------------------------------------------------------------------------------------
 def _load(config: Config, options: BuildOptions, problems: Problems, last: BuildState | None,
-          changed: Collection[Path] | None) -> tuple[Site, Mapping[str, jinja2.Environment], SourceCache]:
+          changed: Collection[Path] | None,
+          cache: Cache | None) -> tuple[Site, Mapping[str, jinja2.Environment], SourceCache]:
     """The site model, checked, and its template environments. After an edit of pages alone, only the
     edited files are read again, when no page comes, goes or moves."""
     if last is not None and changed and all(p in last.site.by_path and p.is_file() for p in changed):
-        sources, bad = last.sources.load_all(list(changed))
+        edited, bad = last.sources.load_all(list(changed))
         if bad:
             raise SitegenError(bad)
-        site = reload_pages(last.site, {last.site.by_path[p]: sources[p] for p in changed})
+        site = reload_pages(last.site, {last.site.by_path[p]: edited[p] for p in changed})
         if site is not None:
             return site, last.envs, last.sources
-    cache = last.sources if last is not None else SourceCache()
-    site = load_site(config, drafts=options.drafts, problems=problems, cache=cache)
-    return site, environments(config, site, problems), cache
+    sources = last.sources if last is not None else SourceCache(store=cache)
+    site = load_site(config, drafts=options.drafts, problems=problems, cache=sources)
+    return site, environments(config, site, problems), sources
 
 
 def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | None, problems: Problems,

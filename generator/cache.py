@@ -35,9 +35,11 @@ class Cache:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS frontmatter (key TEXT PRIMARY KEY, value TEXT)")
             row = self.db.execute("SELECT value FROM state WHERE key='schema'").fetchone()
             if row is None or row[0] != f"{_SCHEMA}/{code_version()}":
                 self.db.execute("DELETE FROM markdown")
+                self.db.execute("DELETE FROM frontmatter")
                 self.db.execute("DELETE FROM state")
                 self.db.execute("INSERT INTO state VALUES ('schema', ?)", (f"{_SCHEMA}/{code_version()}",))
         except (OSError, sqlite3.Error):
@@ -72,6 +74,25 @@ class Cache:
         try:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO markdown VALUES (?, ?)", rows)
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            pass
+
+    # -- checked front matter, by a digest of its text ---------------------------------------------------
+    def get_frontmatter(self) -> dict[str, str]:
+        if self.db is None:
+            return {}
+        try:
+            return dict(self.db.execute("SELECT key, value FROM frontmatter"))
+        except sqlite3.Error:
+            return {}
+
+    def put_frontmatter(self, items: list[tuple[str, str]]) -> None:
+        if self.db is None:
+            return
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO frontmatter VALUES (?, ?)", items)
             self.db.execute("COMMIT")
         except sqlite3.Error:
             pass

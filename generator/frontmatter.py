@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import math
 import os
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from generator.errors import Problem, Problems, SitegenError, error
 from generator.yamlutil import load_yaml
@@ -31,11 +34,23 @@ class Source:
     lines: dict[str, int]  # line of each front-matter key
 
 
-class SourceCache:
-    """Parsed sources by path, reused while the file's size and times are unchanged (for rebuilds)."""
+class FrontMatterStore(Protocol):
+    """Where checked front matter is kept between builds (the build cache), by a digest of its text."""
 
-    def __init__(self) -> None:
+    def get_frontmatter(self) -> dict[str, str]: ...
+
+    def put_frontmatter(self, items: list[tuple[str, str]]) -> None: ...
+
+
+class SourceCache:
+    """Parsed sources by path, reused while the file's size and times are unchanged (for rebuilds).
+
+    With a `store`, the checked front matter of every file is also kept between builds by a digest of its
+    text, so that a later build reads a file and splits it, but does not parse or check its YAML again."""
+
+    def __init__(self, store: FrontMatterStore | None = None) -> None:
         self._items: dict[Path, tuple[tuple[int, int, int], Source]] = {}
+        self._store = store
 
     def load_all(self, paths: list[Path]) -> tuple[dict[Path, Source], list[Problem]]:
         """The Source of each readable, valid path (new and changed files are parsed on all cores), and
@@ -48,23 +63,85 @@ class SourceCache:
             stamps[path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
         todo = [p for p in paths if (hit := self._items.get(p)) is None or hit[0] != stamps[p]]
         problems: list[Problem] = []
-        for path, found in map_chunks(_parse_chunk, todo, {}):
+        known = self._store.get_frontmatter() if self._store is not None and todo else {}
+        fresh: list[tuple[str, str]] = []
+        for path, found, kept in map_chunks(_parse_chunk, todo, {"known": known}):
             if isinstance(found, Source):
                 self._items[path] = (stamps[path], found)
+                if kept is not None:
+                    fresh.append(kept)
             else:
                 self._items.pop(path, None)
                 problems.extend(found)
+        if fresh and self._store is not None:
+            self._store.put_frontmatter(fresh)
         return {p: self._items[p][1] for p in paths if p in self._items}, problems
 
 
-def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[tuple[Path, Source | list[Problem]]]:
-    out: list[tuple[Path, Source | list[Problem]]] = []
+Parsed = tuple[Path, "Source | list[Problem]", "tuple[str, str] | None"]
+
+
+def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
+    """Each file's Source (from `state["known"]` front matter when its digest is there) or problems, and
+    the front matter to keep when it was parsed here."""
+    known: dict[str, str] = state.get("known", {})
+    out: list[Parsed] = []
     for path in paths:
         try:
-            out.append((path, parse(read_text(path), path)))
+            text = read_text(path)
+            fm, body, body_line = split(text, path)
+            digest = hashlib.sha256(fm.encode("utf-8", "surrogatepass")).hexdigest()[:40] if fm is not None else ""
+            hit = known.get(digest) if digest else None
+            if hit is not None:
+                meta, lines = _decode(json.loads(hit))
+                out.append((path, Source(meta, body, body_line, lines), None))
+                continue
+            source = parse(text, path)
+            try:
+                kept = (digest, json.dumps(_encode([source.meta, source.lines]), ensure_ascii=False))
+            except (TypeError, ValueError):  # a value JSON cannot tell apart: parse it every time
+                kept = None
+            out.append((path, source, kept if digest else None))
         except SitegenError as exc:
-            out.append((path, exc.problems))
+            out.append((path, exc.problems, None))
     return out
+
+
+def _encode(value: Any) -> Any:
+    """Front-matter values as JSON that `_decode` turns back into the same types: each date, datetime,
+    tuple and mapping is tagged; anything else JSON would change raises TypeError."""
+    if value is None or isinstance(value, (bool, str)) or type(value) is int:
+        return value
+    if type(value) is float and math.isfinite(value):
+        return value
+    if type(value) is dt.datetime:
+        return {"$dt": value.isoformat()}
+    if type(value) is dt.date:
+        return {"$d": value.isoformat()}
+    if type(value) is tuple:
+        return {"$t": [_encode(v) for v in value]}
+    if type(value) is list:
+        return [_encode(v) for v in value]
+    if type(value) is dict and all(type(k) is str for k in value):
+        return {"$m": {k: _encode(v) for k, v in value.items()}}
+    raise TypeError(f"cannot keep {type(value).__name__}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    (tag, inner), = value.items()
+    if tag == "$m":
+        return {k: _decode(v) for k, v in inner.items()}
+    if tag == "$t":
+        return tuple(_decode(v) for v in inner)
+    if tag == "$d":
+        return dt.date.fromisoformat(inner)
+    if tag == "$dt":
+        return dt.datetime.fromisoformat(inner)
+    raise ValueError(f"unknown tag {tag!r}")
 
 
 def read_text(path: Path) -> str:
