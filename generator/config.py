@@ -226,6 +226,8 @@ def _texts(every_language: bool = False) -> Parse:
     """Text per language: a mapping of language code to text, or one text for all languages."""
 
     def parse(raw: Any, f: _Field) -> dict[str, str]:
+        if raw is None:  # an empty `notice:`
+            raw = {}
         if isinstance(raw, str):
             return {code: raw for code in f.codes}
         if not isinstance(raw, dict):

@@ -100,6 +100,7 @@ def test_missing_and_malformed_structure(tmp_path):
         "2:1: feeds must be a mapping such as {sections: [news], limit: 20}",
         "3:1: languages must be a list of {code, name, locale}",
     ]
+    assert load(tmp_path, MINIMAL + "notice:\n").notice == {}
     assert problems(tmp_path, MINIMAL.replace("en: Test site", "de: Test")) == [
         "5:1: title is missing language 'en'",
         "5:24: title has language 'de', which is not in languages",
