@@ -337,7 +337,7 @@ class _Reader:
                 self.bad(f"missing required key {name!r}")
             if isinstance(entry, Key):
                 values[entry.attr or name] = self._value(name, entry, data, (name,))
-                if name == "languages":
+                if name == "languages":  # the keys after it are checked against these codes
                     self.codes = [lang.code for lang in values["languages"]]
                 continue
             raw = data.get(name, {})
@@ -346,7 +346,7 @@ class _Reader:
                 raw = {}
             self._unknown(raw, entry.keys, (name,), name + " option {key!r} (known: {known})")
             for sub, key in entry.keys.items():
-                values[key.attr] = self._value(f"{name}.{sub}", key, raw, (name, sub))
+                values[key.attr or f"{name}_{sub}"] = self._value(f"{name}.{sub}", key, raw, (name, sub))
         return values
 
     def _unknown(self, data: dict[Any, Any], known: dict[str, Any], where: tuple[Any, ...], message: str) -> None:
@@ -361,7 +361,9 @@ class _Reader:
                 return key.parse(data[where[-1]], f)
             except _Invalid as exc:
                 self.bad(str(exc), *where)
-        return key.default.value(f) if isinstance(key.default, Derived) else key.default
+        if isinstance(key.default, Derived):
+            return key.default.value(f)
+        return dict(key.default) if isinstance(key.default, dict) else key.default  # (no dict shared by two)
 
 
 def load_config(root: Path) -> Config:
