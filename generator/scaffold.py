@@ -1,4 +1,4 @@
-"""`sitegen new` (a page in every language) and `sitegen init` (a new, neutral site); neither overwrites a file."""
+"""`sitegen new` (a page in every language) and `sitegen init` (a new site); neither overwrites a file."""
 
 from __future__ import annotations
 
@@ -107,14 +107,25 @@ def init_site(folder: Path, languages: list[NewLanguage], title: str) -> list[Pa
         files[f"content/{lang.code}/about.md"] = _page(
             lang, "About", "Who makes this site and why.",
             "Say here who makes this site, and how to reach them. Write this page in {name}.")
-    written = []
-    for rel, text in files.items():
-        path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8", newline="\n") as fh:  # "x": never overwrite a file
-            fh.write(text)
-        written.append(path)
-    return written
+    made: list[Path] = []  # what this call created, removed again if it fails half-way (disk full)
+    try:
+        for rel, text in files.items():
+            path = folder / rel
+            for parent in reversed([path.parent, *path.parent.parents]):
+                if not parent.exists():
+                    parent.mkdir()
+                    made.append(parent)
+            with path.open("x", encoding="utf-8", newline="\n") as fh:  # "x": never overwrite a file
+                made.append(path)
+                fh.write(text)
+    except OSError:
+        for path in reversed(made):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink()
+        raise
+    return [path for path in made if path.is_file()]
 
 
 def _q(text: str) -> str:
