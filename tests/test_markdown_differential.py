@@ -97,10 +97,15 @@ _HTML = st.sampled_from([
 _OTHER = st.sampled_from(["[TOC]", "---", "***", "> quote *q*\n> more", "> - a\n> - b", "    indented code",
                           "[ref]: https://x.org/ \"T\"", "[ref]: javascript:alert(1)", "*[HTML]: x", "\\\n"])
 
-BLOCK = st.one_of(_FENCE, _HEADING, _PARAGRAPH, _TABLE, _LIST, _LOOSE_LIST, _ADMONITION, _FOOTNOTE_DEF, _HTML,
-                  _OTHER)
+_BLOCK = st.one_of(_FENCE, _HEADING, _PARAGRAPH, _TABLE, _LIST, _LOOSE_LIST, _ADMONITION, _FOOTNOTE_DEF, _HTML,
+                   _OTHER)
+# The same blocks indented (a list item's continuation, code, a raw HTML block's indent), first line or all.
+_INDENT = st.sampled_from([" ", "  ", "   ", "    ", "\t", "  \t"])
+BLOCK = st.one_of(_BLOCK, _BLOCK, _BLOCK, st.tuples(_INDENT, _BLOCK, st.booleans()).map(
+    lambda t: t[0] + (t[1].replace("\n", "\n" + t[0]) if t[2] else t[1])))
 DOCUMENT = st.tuples(st.lists(BLOCK, min_size=1, max_size=8),
-                     st.lists(st.sampled_from(["\n\n", "\n\n", "\n", "\n\n\n"]), min_size=8, max_size=8)).map(
+                     st.lists(st.sampled_from(["\n\n", "\n\n", "\n", "\n\n\n", "  \n", "\n \n", "\r\n\r\n"]),
+                              min_size=8, max_size=8)).map(
     lambda t: "".join(block + sep for block, sep in zip(t[0], t[1], strict=False)))
 
 
