@@ -108,7 +108,7 @@ def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: b
         for i in range(len(parts) + 1):
             folders.add("/".join(parts[:i]))
     bundles = {posixpath.dirname(rel) for rel in parsed if posixpath.basename(rel) == BUNDLE}
-    folders -= bundles
+    folders = {folder for folder in folders if _bundle_of(folder, bundles) is None}  # a bundle's folders are its own
 
     def folder_url(folder: str) -> str:
         url = urls.language_root(config.base_path, lang)
@@ -128,28 +128,31 @@ def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: b
             drafted.add(rel)
             continue
         folder, name = posixpath.split(rel)
+        if name == INDEX and folder in bundles:
+            problems.add(f.path, "a folder cannot hold both index.md (a page) and _index.md (a section): "
+                                 "merge them into one", 1, 1)
+            continue
+        home = posixpath.dirname(folder) if name == BUNDLE else folder  # the folder that lists the page
+        bundle = _bundle_of(home, bundles)
+        if bundle is not None:
+            problems.add(f.path, f"this page lies inside the page bundle {bundle}/{BUNDLE}, which cannot hold pages: "
+                                 f"move it out, or rename {bundle}/{BUNDLE} to {INDEX} to make the folder a section",
+                         1, 1)
+            continue
         if name == INDEX:
-            if folder in bundles:
-                problems.add(f.path, "a folder cannot hold both index.md (a page) and _index.md (a section): "
-                                     "merge them into one", 1, 1)
-                continue
             kind = "home" if folder == "" else "section"
             url = folder_url(folder)
             section = None if folder == "" else _parent_section(folder)
         else:
-            if name == BUNDLE:
-                stem_source = posixpath.basename(folder) if folder else "index"
-                folder = posixpath.dirname(folder)
-            else:
-                stem_source = name[:-3]
+            stem_source = (posixpath.basename(folder) or "index") if name == BUNDLE else name[:-3]
             slug = meta.get("slug") or slugify(stem_source) or slugify(meta.get("title", ""))
             if not slug:
                 problems.add(f.path, "cannot make a URL from this file name or title: add 'slug: ...'",
                              src.lines.get("title", 1), 1)
                 continue
             kind = "page"
-            url = folder_url(folder) + f"{slug}/"
-            section = f"{folder}/{INDEX}" if folder else INDEX
+            url = folder_url(home) + f"{slug}/"
+            section = f"{home}/{INDEX}" if home else INDEX
         pages.append(_make_page(f, src, lang, kind, url, section, rel, config.base_path))
 
     for folder in sorted(folders):
@@ -173,6 +176,15 @@ def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: b
         base = owner.url if owner else section_urls.get(folder, folder_url(folder))
         assets.append(Asset(f.path, base[len(config.base_path):] + name))
     return pages, assets
+
+
+def _bundle_of(folder: str, bundles: set[str]) -> str | None:
+    """The page bundle (a folder with an index.md) that `folder` is or lies in, or None."""
+    parts = folder.split("/") if folder else []
+    for end in range(len(parts), 0, -1):
+        if "/".join(parts[:end]) in bundles:
+            return "/".join(parts[:end])
+    return None
 
 
 def _parent_section(folder: str) -> str:

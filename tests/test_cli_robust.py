@@ -87,6 +87,17 @@ def site_tree(draw: st.DrawFn) -> dict[str, str | bytes]:
     return files
 
 
+def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
+    """Write `files` below `root`; of a file and a folder of the same name, the first one written stays."""
+    root.mkdir()
+    for rel, data in files.items():
+        path = root / rel
+        if any(p.is_file() for p in path.parents) or path.is_dir():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
 def invoke(root: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, [*args, "--site", str(root)], catch_exceptions=True)
 
@@ -109,15 +120,7 @@ def assert_clean_exit(result: Result) -> None:
 def test_random_sites_exit_cleanly(files, command):
     with tempfile.TemporaryDirectory(prefix="sitegen-robust-") as tmp:
         root = Path(tmp) / "site"
-        root.mkdir()
-        for rel, data in files.items():
-            path = root / rel
-            if path.parent.exists() and not path.parent.is_dir():
-                continue  # a file and a folder of the same name: keep the first
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_dir():
-                continue
-            path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        write_tree(root, files)
         extra = ["--no-cache"] if command == "build" else []
         assert_clean_exit(invoke(root, command, *extra))
 
@@ -138,3 +141,16 @@ def test_index_md_beside_the_home_page_is_a_located_error(make_site):
     result = build(site)
     assert result.exit_code == 1
     assert re.search(r"content/vi/_index\.md:1:1: a folder cannot hold both index\.md .* and _index\.md", result.output)
+
+
+def test_a_bundle_keeps_its_subfolders_and_holds_no_pages(make_site):
+    site = make_site({"content/en/about/index.md": page("About", "![Map](images/map.png)"),
+                      "content/en/about/images/map.png": b"\x89PNG"})
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    assert (site / "output/en/about/images/map.png").is_file()
+    site = make_site({"content/en/about/more.md": page("More"), "content/en/about/x/_index.md": page("X")})
+    result = build(site)
+    assert result.exit_code == 1
+    for rel in ("about/more.md", "about/x/_index.md"):
+        assert f"content/en/{rel}:1:1: this page lies inside the page bundle about/index.md" in result.output
