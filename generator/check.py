@@ -60,11 +60,13 @@ class SourceReport:
     vague_pages: int = 0
     empty_fields: int = 0
     empty_field_pages: int = 0
+    data_entries: int = 0  # entries of data/*.yaml with a vague source or none
 
     def summary(self) -> str:
         return (f"Sources: {self.vague_pages} page(s) with vague sources, {self.unsourced_pages} page(s) with "
                 f"figures but no sources, {self.empty_fields} empty structured field(s) on "
-                f"{self.empty_field_pages} page(s).")
+                f"{self.empty_field_pages} page(s), {self.data_entries} data entr(y/ies) with a vague source "
+                "or none.")
 
 
 @dataclass(frozen=True)
@@ -176,15 +178,14 @@ def is_vague(source: dict[str, Any]) -> bool:
     """Whether `source` names no document of its own (see VAGUE_SOURCE_MARKERS) and no note says why."""
     if isinstance(source.get("note"), str) and source["note"].strip():
         return False
-    text = " ".join(str(source.get(k) or "") for k in ("publisher", "title"))
-    text = unicodedata.normalize("NFC", text).casefold()
-    return any(marker in text for marker in VAGUE_SOURCE_MARKERS)
+    return _is_vague_text([source.get("publisher"), source.get("title")])
 
 
 def source_report(site: Site, strict: bool = False) -> SourceReport:
     """Per page: figures stated without `sources:`, vague sources and empty structured fields."""
     problems = Problems()
     unsourced = vague = empty = empty_pages = 0
+    figure_pattern = figures(site.config.figure_units)
     for page in sorted(site.pages.values(), key=lambda p: (str(p.path), p.lang, p.rel)):
         if not page.params:  # a section or home page made by the engine, without a file
             continue
@@ -197,7 +198,7 @@ def source_report(site: Site, strict: bool = False) -> SourceReport:
                 line, col = where.where(*key) if where is not None else (1, 1)
             problems.add(page.path, message, line, col, warning=not strict)
 
-        figure = _figure(page, figures(site.config.figure_units))
+        figure = _figure(page, figure_pattern)
         if figure is not None and not page.sources:
             unsourced += 1
             what, key, line = figure
@@ -219,7 +220,63 @@ def source_report(site: Site, strict: bool = False) -> SourceReport:
                 add(f"{name}: {len(holes)} empty field(s) ({names}): fill them in from a source listed in "
                     "'sources:' (until then the theme leaves them out)", holes[0])
         empty_pages += found
-    return SourceReport(tuple(sorted(problems.items, key=_key)), unsourced, vague, empty, empty_pages)
+    data_entries = _data_report(site.config.root / "data", site.data, problems, strict)
+    return SourceReport(tuple(sorted(problems.items, key=_key)), unsourced, vague, empty, empty_pages,
+                        data_entries)
+
+
+def _data_report(folder: Path, data: dict[str, Any], problems: Problems, strict: bool) -> int:
+    """Entries of data/*.yaml (mappings with a numeric `value`, as the theme's key figures) without a source
+    or with a vague one; return how many."""
+    count = 0
+    for name in sorted(data):
+        path = next((p for p in (folder / f"{name}.yaml", folder / f"{name}.yml") if p.is_file()), None)
+        if path is None:
+            continue
+        try:
+            doc = load_yaml(read_text(path), str(path))
+        except (OSError, SitegenError):  # reported by the build already
+            continue
+        for key, entry in _mappings(doc.data, ()):
+            field = "source" if "source" in entry else "sources"
+            label = entry.get("key") if isinstance(entry.get("key"), str) else ".".join(map(str, key)) or name
+            if isinstance(entry.get("value"), (int, float)) and not entry.get(field):
+                message, field = f"{label}: a figure without a source: add 'source:'", "value"
+            elif entry.get(field) and not entry.get("note") and _is_vague_text(entry[field]):
+                message = (f"{label}: vague source: name the publisher, the document and its date, or add a "
+                           "'note' on what the editors derived it from")
+            else:
+                continue
+            count += 1
+            line, col = doc.where(*key, field)
+            problems.add(path, message, line, col, warning=not strict)
+    return count
+
+
+def _mappings(value: Any, key: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], dict[Any, Any]]]:
+    """Every mapping in a YAML document, with its key path."""
+    out: list[tuple[tuple[Any, ...], dict[Any, Any]]] = []
+    if isinstance(value, dict):
+        out.append((key, value))
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return out
+    for k, v in items:
+        if not (isinstance(value, dict) and k in ("source", "sources")):
+            out.extend(_mappings(v, (*key, k)))
+    return out
+
+
+def _is_vague_text(value: Any) -> bool:
+    """Whether any text in `value` (a source as text, a mapping of texts per language, a list) is vague."""
+    if isinstance(value, dict):
+        return any(_is_vague_text(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_vague_text(v) for v in value)
+    text = unicodedata.normalize("NFC", str(value or "")).casefold()
+    return any(marker in text for marker in VAGUE_SOURCE_MARKERS)
 
 
 def _figure(page: Page, figure: re.Pattern[str]) -> tuple[str, tuple[Any, ...], int] | None:

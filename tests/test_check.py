@@ -96,7 +96,23 @@ def test_empty_structured_fields_listed_once_per_field_at_the_first(make_site):
     assert report_lines(result.output, site) == [
         "content/en/park.md:6:3: warning: park: 3 empty field(s) (developer, sectors, distances_km.noi_bai): "
         "fill them in from a source listed in 'sources:' (until then the theme leaves them out)"]
-    assert "0 page(s) with figures but no sources, 3 empty structured field(s) on 1 page(s)." in result.output
+    assert "0 page(s) with figures but no sources, 3 empty structured field(s) on 1 page(s)," in result.output
+
+
+def test_data_entries_without_a_source_or_with_a_vague_one(make_site):
+    data = ("- {key: a, value: 1.5, source: {vi: 'Cục Thống kê, «Niên giám 2023», 2024', en: 'Statistics Office'}}\n"
+            "- {key: b, value: 7}\n"
+            "- key: c\n  value: 3\n  source: {vi: Tổng hợp của ban biên tập, en: Compiled by the site editors}\n"
+            "- {key: d, value: 4, source: Vietnamese press, note: 'Sum of a and b'}\n")
+    site = make_site({**HOMES, "data/statistics.yaml": data})
+    result = run("check", "--site", site)
+    assert result.exit_code == 0, result.output
+    assert report_lines(result.output, site) == [
+        "data/statistics.yaml:2:12: warning: b: a figure without a source: add 'source:'",
+        "data/statistics.yaml:5:3: warning: c: vague source: name the publisher, the document and its date, or add "
+        "a 'note' on what the editors derived it from",
+    ]
+    assert "2 data entr(y/ies) with a vague source or none." in result.output
 
 
 def test_a_clean_site_has_no_report(make_site):
