@@ -90,9 +90,10 @@ def build(options: BuildOptions, last: BuildState | None = None,
     output = check_output_dir(options.output or root / "output", root, config.content_dir)
     remove_stale(output)
     with _open_cache(root, options.cache) as cache:
-        inputs = _fingerprint(root, options, output)
-        kept = _Kept.read(cache, output, inputs) if last is None else None
-        if kept is not None and kept.content == inputs[1] and not options.watch:
+        # (a rebuild under serve knows its last state: it neither takes nor keeps fingerprints)
+        inputs = _fingerprint(root, options, output) if last is None and cache is not None else None
+        kept = _Kept.read(cache, output, inputs) if cache is not None and inputs is not None else None
+        if kept is not None and inputs is not None and kept.content == inputs[1] and not options.watch:
             return BuildResult(output, kept.summary["pages"], files=kept.summary["files"], up_to_date=True,
                                status={k: translations.LanguageStatus(k, **v) for k, v in kept.summary["status"].items()},
                                seconds=time.perf_counter() - started)
@@ -107,15 +108,18 @@ def build(options: BuildOptions, last: BuildState | None = None,
         deps: Deps
         if todo is None:
             digests, deps = _render_all(renderer, output, kept.digests if kept else None, problems, options)
-            written = len(digests)
+            written: list[str] = list(digests)
         else:
             assert before is not None
             digests, deps, written = _render_planned(renderer, todo, output, before, problems, options)
         bodies.close()
         state = BuildState(site, new_outline, envs, bodies, sources, digests, deps)
-        result = _result(state, output, problems, started, written, todo)
-        if cache is not None:
-            _Kept.write(cache, inputs, output, state, result)
+        result = _result(state, output, problems, started, len(written), todo)
+        if cache is not None and inputs is not None:
+            # (a rebuild re-indexes search in place: then the output folder must be looked at again)
+            stats = (tree_stats([output]) if kept is None or todo is None or site.config.search
+                     else kept.patched(output, written))
+            _Kept.write(cache, inputs, stats, state, result)
         return result
 
 
@@ -201,7 +205,7 @@ def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | 
 
 
 def _render_planned(renderer: Renderer, todo: Plan, output: Path, before: BuildState | _Kept,
-                    problems: Problems, options: BuildOptions) -> tuple[dict[str, str], Deps, int]:
+                    problems: Problems, options: BuildOptions) -> tuple[dict[str, str], Deps, list[str]]:
     """Render the jobs of the plan, check, and replace the files whose bytes changed in place."""
     site, bodies = renderer.site, renderer.bodies
     for key in sorted(todo.changed):  # check the edited pages before writing anything
@@ -265,6 +269,7 @@ class _Kept:
     """The last build's state as the cache keeps it, when the output folder is as that build left it."""
 
     content: str
+    output: list[tuple[str, int, int]]  # the output folder's files, as `tree_stats` gives them
     outline: Outline
     digests: Mapping[str, str]
     deps: Deps
@@ -273,21 +278,33 @@ class _Kept:
     @classmethod
     def read(cls, cache: Cache | None, output: Path, inputs: tuple[str, str]) -> _Kept | None:
         """The kept state, if the inputs other than content and the output folder are unchanged."""
-        if cache is None or not output.is_dir() or cache.get_state("inputs") != inputs[0] \
-                or cache.get_state("output") != _as_json(tree_stats([output])):
+        if cache is None or not output.is_dir() or cache.get_state("inputs") != inputs[0]:
+            return None
+        stats = tree_stats([output])
+        if cache.get_state("output") != _as_json(stats):
             return None
         digests, deps, summary = cache.get_state("digests"), cache.get_state("deps"), cache.get_state("summary")
         try:
             kept_outline = Outline.from_json(cache.get_state("outline"))
-            return cls(content=str(cache.get_state("content")), outline=kept_outline, digests=dict(digests),
+            return cls(content=str(cache.get_state("content")), output=stats, outline=kept_outline,
+                       digests=dict(digests),
                        deps={_key(k): frozenset(_key(r) for r in reads) for k, reads in deps.items()},
                        summary=dict(summary))
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
+    def patched(self, output: Path, written: Iterable[str]) -> list[tuple[str, int, int]]:
+        """The output folder's files after `written` (paths below it) were replaced, without walking it."""
+        stats = {path: (size, mtime) for path, size, mtime in self.output}
+        for rel in written:
+            st = (output / rel).stat()
+            stats[str(output / rel)] = (st.st_size, st.st_mtime_ns)
+        return sorted((path, size, mtime) for path, (size, mtime) in stats.items())
+
     @staticmethod
-    def write(cache: Cache, inputs: tuple[str, str], output: Path, state: BuildState, result: BuildResult) -> None:
-        cache.put_state({"inputs": inputs[0], "content": inputs[1], "output": _as_json(tree_stats([output])),
+    def write(cache: Cache, inputs: tuple[str, str], output: list[tuple[str, int, int]], state: BuildState,
+              result: BuildResult) -> None:
+        cache.put_state({"inputs": inputs[0], "content": inputs[1], "output": _as_json(output),
                          "digests": dict(state.digests), "outline": state.outline.to_json(),
                          "deps": {"/".join(k): sorted("/".join(r) for r in reads) for k, reads in state.deps.items()},
                          "summary": {"pages": result.pages, "files": result.files,

@@ -65,20 +65,25 @@ class SourceCache:
         problems: list[Problem] = []
         known = self._store.get_frontmatter() if self._store is not None and todo else {}
         fresh: list[tuple[str, str]] = []
-        for path, found, kept in map_chunks(_parse_chunk, todo, {"known": known}):
+        results: list[Parsed] = []
+        if known:  # reading and splitting is cheap: here, without sending every body between processes
+            results = [r for r in _parse_chunk({"known": known, "only_known": True}, todo) if r[1] is not None]
+            done = {r[0] for r in results}
+            todo = [p for p in todo if p not in done]
+        for path, found, kept in results + map_chunks(_parse_chunk, todo, {}):
             if isinstance(found, Source):
                 self._items[path] = (stamps[path], found)
                 if kept is not None:
                     fresh.append(kept)
             else:
                 self._items.pop(path, None)
-                problems.extend(found)
+                problems.extend(found or ())
         if fresh and self._store is not None:
             self._store.put_frontmatter(fresh)
         return {p: self._items[p][1] for p in paths if p in self._items}, problems
 
 
-Parsed = tuple[Path, "Source | list[Problem]", "tuple[str, str] | None"]
+Parsed = tuple[Path, "Source | list[Problem] | None", "tuple[str, str] | None"]  # None: not known
 
 
 def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
@@ -95,6 +100,9 @@ def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
             if hit is not None:
                 meta, lines = _decode(json.loads(hit))
                 out.append((path, Source(meta, body, body_line, lines), None))
+                continue
+            if state.get("only_known"):
+                out.append((path, None, None))
                 continue
             source = parse(text, path)
             try:

@@ -140,11 +140,11 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, str]) -> int:
+def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, str]) -> list[str]:
     """Replace in the live `output`, one file at a time, each output whose bytes differ from what is
-    there (`digests`: path -> SHA-256, updated); return how many were written. A SIGTERM waits until
-    every file is written, so a stopped rebuild leaves no mix of old and new pages."""
-    written = 0
+    there (`digests`: path -> SHA-256, updated); return the paths written. A SIGTERM waits until every
+    file is written, so a stopped rebuild leaves no mix of old and new pages."""
+    written: list[str] = []
     with _terminate_as_exit() as stop:
         for item in outputs:
             data = _bytes(item)
@@ -157,7 +157,7 @@ def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, 
             _write(tmp, data)
             os.replace(tmp, target)
             digests[item.path] = digest
-            written += 1
+            written.append(item.path)
         stop.check()
     return written
 
