@@ -30,7 +30,11 @@ def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
             name = entry.name
             if name.startswith(_SKIP):
                 continue
-            if entry.is_dir():  # follows links: a link to a folder is reported, not followed
+            try:
+                is_dir = entry.is_dir()  # follows links: a link to a folder is reported, not followed
+            except OSError:  # a link to itself: reported below
+                is_dir = False
+            if is_dir:
                 if entry.is_symlink():
                     problems.add(entry.path, "symbolic link to a folder not followed; copy the folder instead",
                                  warning=True)
@@ -41,10 +45,17 @@ def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
                 continue
             path = Path(entry.path)
             if entry.is_symlink():
-                target = path.resolve()
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):  # dangling, or a loop
+                    problems.add(path, "symbolic link leads nowhere (or to itself); skipped", warning=True)
+                    continue
                 if not target.is_relative_to(root_real) or not target.is_file():
                     problems.add(path, "symbolic link leads outside the site; skipped", warning=True)
                     continue
+            elif not entry.is_file(follow_symlinks=False):  # reading a named pipe would wait forever
+                problems.add(path, "not a regular file (a named pipe, socket or device); skipped", warning=True)
+                continue
             found.append((unicodedata.normalize("NFC", prefix + name), path))
 
     scan(str(top), "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import unicodedata
@@ -154,3 +155,15 @@ def test_a_bundle_keeps_its_subfolders_and_holds_no_pages(make_site):
     assert result.exit_code == 1
     for rel in ("about/more.md", "about/x/_index.md"):
         assert f"content/en/{rel}:1:1: this page lies inside the page bundle about/index.md" in result.output
+
+
+def test_links_to_nowhere_and_named_pipes_are_skipped_with_a_warning(make_site):
+    site = make_site()
+    content = site / "content/en"
+    (content / "loop.md").symlink_to("loop.md")
+    (content / "dangling.md").symlink_to("nowhere.md")
+    os.mkfifo(content / "pipe.md")  # reading it would wait forever
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    for name, why in (("loop", "leads nowhere"), ("dangling", "leads nowhere"), ("pipe", "not a regular file")):
+        assert re.search(rf"content/en/{name}\.md: warning: .*{why}", result.output), result.output
