@@ -30,6 +30,12 @@ def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
             name = entry.name
             if name.startswith(_SKIP):
                 continue
+            if _undecodable(name) or any(unicodedata.category(c) == "Cc" for c in name):
+                shown = entry.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                shown = "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in shown)  # one line
+                problems.add(shown, f"the name {shown.rsplit('/', 1)[-1]!r} is not valid UTF-8 or holds control "
+                                    "characters: rename it")
+                continue
             try:
                 is_dir = entry.is_dir()  # follows links: a link to a folder is reported, not followed
             except OSError:  # a link to itself: reported below
@@ -61,6 +67,15 @@ def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
     scan(str(top), "")
     found.sort()
     return found
+
+
+def _undecodable(name: str) -> bool:
+    """Whether `name` holds bytes that were not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def content_files(content_dir: Path, lang: str, root: Path, problems: Problems) -> list[SourceFile]:

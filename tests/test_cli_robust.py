@@ -21,7 +21,7 @@ PROGRESS = re.compile(r"^\w+(…|: done \(\d+ files\)\.)$")  # the non-interacti
 
 # File and folder names: Vietnamese in NFC and NFD, case variants, the names the engine treats specially.
 NAMES = st.sampled_from(["a", "About", "about", "Việt", unicodedata.normalize("NFD", "Việt"), "lịch-sử", "_index",
-                         "index", "x y", "2019", "ß", "İ", "-", "日本"])
+                         "index", "x y", "2019", "ß", "İ", "-", "日本", "bad\udcff", "tab\tx"])  # \udcff: the byte ff
 FIELD_LINES = st.sampled_from([
     "title: A", "title: Lịch sử", "title: 5", "title: [a, b]", "title:", "title: 'x'", "date: 2019-03-08",
     "date: tomorrow", "date: 2019-13-45", "updated: [1]", "tags: 5", "tags: [a, {b: c}]", "tags: [Đầu tư, x]",
@@ -167,3 +167,16 @@ def test_links_to_nowhere_and_named_pipes_are_skipped_with_a_warning(make_site):
     assert result.exit_code == 0, result.output
     for name, why in (("loop", "leads nowhere"), ("dangling", "leads nowhere"), ("pipe", "not a regular file")):
         assert re.search(rf"content/en/{name}\.md: warning: .*{why}", result.output), result.output
+
+
+def test_names_that_are_not_utf8_or_hold_control_characters_are_located_errors(make_site):
+    site = make_site()
+    folder = os.fsencode(site / "content/en")
+    for name in (b"bad\xff.md", b"tab\tname.md", b"new\nline.md"):
+        with open(os.path.join(folder, name), "wb") as fh:
+            fh.write(b"---\ntitle: B\n---\n")
+    result = build(site)
+    assert result.exit_code == 1
+    assert "content/en/new\\nline.md: the name" in result.output  # one line per problem, still
+    assert "content/en/bad\ufffd.md: the name 'bad\ufffd.md' is not valid UTF-8" in result.output
+    assert "content/en/tab\\tname.md: the name 'tab\\\\tname.md' is not valid UTF-8 or holds control" in result.output
