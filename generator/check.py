@@ -65,7 +65,7 @@ class SourceReport:
     def summary(self) -> str:
         return (f"Sources: {self.vague_pages} page(s) with vague sources, {self.unsourced_pages} page(s) with "
                 f"figures but no sources, {self.empty_fields} empty structured field(s) on "
-                f"{self.empty_field_pages} page(s), {self.data_entries} data entr(y/ies) with a vague source "
+                f"{self.empty_field_pages} page(s), {self.data_entries} data entries with a vague source "
                 "or none.")
 
 

@@ -112,7 +112,7 @@ def test_data_entries_without_a_source_or_with_a_vague_one(make_site):
         "data/statistics.yaml:5:3: warning: c: vague source: name the publisher, the document and its date, or add "
         "a 'note' on what the editors derived it from",
     ]
-    assert "2 data entr(y/ies) with a vague source or none." in result.output
+    assert "2 data entries with a vague source or none." in result.output
 
 
 def test_a_clean_site_has_no_report(make_site):
