@@ -159,7 +159,8 @@ def test_safe_mode_strips_event_handlers_and_style_from_fence_attributes():
 @given(DOCUMENT)
 @example("```hl_lines=\"1 3\"\nx\n```")
 @example("``` { .python linenums=True }\nx\n```")
-@example("Thái\n  <div>x</div>\n")  # (unsafe mode) the indent before a raw HTML block ends a line: a <br>
+@example("Thái\n  <div>x</div>\n")  # (unsafe mode) raw HTML moves text: these end with a line break
+@example("<script>alert(1)</script> Thái &amp; <script>alert(1)</script>\n")
 def test_fast_paths_match_stock_python_markdown(text):
     compare(text)
 

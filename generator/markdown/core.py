@@ -86,11 +86,11 @@ class Converter:
         self._plain_links = Links(None, unsafe_html)  # rewrites the links of pages `plain` renders
 
     def _converter(self, text: str) -> tuple[markdown.Markdown, Links]:
-        key = selective.features(text) if self.fast else None
+        key = selective.features(text, self.unsafe_html) if self.fast else None
         found = self._converters.get(key)
         if found is None:
             found = self._converters[key] = self._make(key)
-        if self.fast:
+        if key is not None:
             selective.prepare(found[0], text)
         return found
 

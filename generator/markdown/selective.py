@@ -1,9 +1,10 @@
 """Python-Markdown without the parts a page cannot use: the same HTML, less work (most pages use few features).
 
 Each part is left out only when the page's text lacks every string the part could act on (its trigger:
-`|` for tables, `[` for links …) and no part the page does use depends on it (`_NEEDS`). This reaches into
-Python-Markdown's internals (processor names, the inline pass's private methods), so the converter uses
-it only with a Python-Markdown version it was verified against (`core.VERIFIED`).
+`|` for tables, `[` for links …) and no part the page does use depends on it (`_NEEDS`); a page with raw
+HTML let through (unsafe mode) keeps every part. This reaches into Python-Markdown's internals (processor
+names, the inline pass's private methods), so the converter uses it only with a Python-Markdown version it
+was verified against (`core.VERIFIED`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ from markdown.util import AtomicString
 # Extensions, inline patterns and block processors that can only act on text containing one of the strings.
 _OPTIONAL_EXTENSIONS = {"tables": ("|",), "footnotes": ("[^",), "admonition": ("!!!",),
                         "fenced_code": ("```", "~~~"), "attr_list": ("{",)}
-# (A raw HTML block indented by two or three spaces is moved to a line of its own: its indent then ends the
-# line before it, so "  <" can become a line break.)
 _OPTIONAL_INLINE = {"backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",),
                     "image_link": ("![",), "image_reference": ("![",), "short_reference": ("[",),
-                    "short_image_ref": ("![",), "autolink": ("<",), "automail": ("<",), "linebreak": ("  \n", "  <"),
+                    "short_image_ref": ("![",), "autolink": ("<",), "automail": ("<",), "linebreak": ("  \n",),
                     "html": ("<",), "entity": ("&",), "em_strong": ("*", "_"), "footnote": ("[^",)}
 _OPTIONAL_BLOCKS = {"hashheader": ("#",), "setextheader": ("=", "-"), "hr": ("-", "_", "*"),
                     "olist": tuple(f"{d}." for d in range(10)), "ulist": ("*", "-", "+"), "quote": (">",),
@@ -36,8 +35,12 @@ TOC_MARKER = "[TOC]"
 Features = tuple[frozenset[str], frozenset[str], frozenset[str]]  # extensions, inline patterns, blocks
 
 
-def features(text: str) -> Features:
-    """The optional extensions, inline patterns and block processors that `text` could use."""
+def features(text: str, raw_html: bool = False) -> Features | None:
+    """The optional extensions, inline patterns and block processors that `text` could use; None when only
+    stock Python-Markdown can tell: raw HTML (with `raw_html`) makes its html_block preprocessor move text
+    around, joining strings that were apart (`Thái &amp; <b>` can end up as `Thái  \n`, a line break)."""
+    if raw_html and "<" in text:
+        return None
     if any(c in text for c in "\t\r\x02\x03"):  # seen as Python-Markdown sees it: a tab can end "  \n"
         text = text.replace("\x02", "").replace("\x03", "").replace("\r\n", "\n").replace("\r", "\n").expandtabs(4)
 
