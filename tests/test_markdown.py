@@ -116,10 +116,12 @@ _TOKENS = list("[]()*_`<>!#-:|{}^~&=+.1\\\n\t abđ.md/\"'") + [
 @example("a  \r\nb")
 def test_selective_converter_gives_the_same_html_as_the_full_one(text):
     """The shortcuts (parts a page cannot use left out, patterns skipped per run of text, no TOC HTML unless
-    [TOC] is written) change nothing: the HTML, TOC and problems are stock Python-Markdown's."""
-    full = Converter(selective=False).convert(text, "vi", lambda _: "/x/")
-    selective = Converter().convert(text, "vi", lambda _: "/x/")
-    assert selective == full
+    [TOC] is written) change nothing: the HTML, TOC and problems are stock Python-Markdown's, in safe and
+    unsafe mode."""
+    for unsafe in (False, True):
+        full = Converter(unsafe_html=unsafe, selective=False).convert(text, "vi", lambda _: "/x/")
+        fast = Converter(unsafe_html=unsafe).convert(text, "vi", lambda _: "/x/")
+        assert fast == full, f"unsafe_html={unsafe}"
 
 
 def test_selective_converter_matches_on_the_example_site():
