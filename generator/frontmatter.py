@@ -32,6 +32,7 @@ class Source:
     body: str
     body_line: int  # the line of the file where the body starts (1-based)
     lines: dict[str, int]  # line of each front-matter key
+    digest: str = ""  # of the file's text: two sources with the same digest make the same page
 
 
 class FrontMatterStore(Protocol):
@@ -98,8 +99,8 @@ def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
             digest = hashlib.sha256(fm.encode("utf-8", "surrogatepass")).hexdigest()[:40] if fm is not None else ""
             hit = known.get(digest) if digest else None
             if hit is not None:
-                meta, lines = _decode(json.loads(hit))
-                out.append((path, Source(meta, body, body_line, lines), None))
+                meta, lines = json.loads(hit, object_hook=_decode)
+                out.append((path, Source(meta, body, body_line, lines, text_digest(text)), None))
                 continue
             if state.get("only_known"):
                 out.append((path, None, None))
@@ -130,26 +131,29 @@ def _encode(value: Any) -> Any:
         return {"$t": [_encode(v) for v in value]}
     if type(value) is list:
         return [_encode(v) for v in value]
-    if type(value) is dict and all(type(k) is str for k in value):
+    if type(value) is dict and all(type(k) is str and not k.startswith("$") for k in value):
         return {"$m": {k: _encode(v) for k, v in value.items()}}
     raise TypeError(f"cannot keep {type(value).__name__}")
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    (tag, inner), = value.items()
-    if tag == "$m":
-        return {k: _decode(v) for k, v in inner.items()}
-    if tag == "$t":
-        return tuple(_decode(v) for v in inner)
-    if tag == "$d":
-        return dt.date.fromisoformat(inner)
-    if tag == "$dt":
-        return dt.datetime.fromisoformat(inner)
-    raise ValueError(f"unknown tag {tag!r}")
+def _decode(value: dict[str, Any]) -> Any:
+    """`json.loads`'s object hook for what `_encode` wrote (mappings come inside-out: a tagged one's
+    contents are decoded already; an untagged one is a mapping's contents)."""
+    if len(value) == 1:
+        (tag, inner), = value.items()
+        if tag == "$m":
+            return inner
+        if tag == "$t":
+            return tuple(inner)
+        if tag == "$d":
+            return dt.date.fromisoformat(inner)
+        if tag == "$dt":
+            return dt.datetime.fromisoformat(inner)
+    return value
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def read_text(path: Path) -> str:
@@ -217,7 +221,7 @@ def parse(text: str, path: Path | str) -> Source:
     if "title" not in meta and "title" not in lines:
         problems.add(path, "title is required: add a line 'title: ...' to the front matter", 2, 1)
     problems.raise_if_errors()
-    return Source(meta, body, body_line, lines)
+    return Source(meta, body, body_line, lines, text_digest(text))
 
 
 def _title(v: Any) -> str:

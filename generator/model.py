@@ -51,6 +51,7 @@ class Page:
     body: str = ""
     body_line: int = 1
     base_path: str = "/"
+    digest: str = ""  # of the source file's text
 
 
     @property

@@ -75,7 +75,10 @@ def outline(site: Site) -> Outline:
     for key, page in site.pages.items():
         dates = (page.date.isoformat() if page.date else "", page.updated.isoformat() if page.updated else "")
         in_feeds = tuple(lang for lang in site.config.codes if feeds.may_show(page, lang, prefixes))
-        digest = hashlib.sha256(repr(page).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        # A page is made from its source file's text and its place: both in the digest (repr is slower).
+        made_of = (f"{page.digest}\0{page.lang}\0{page.rel}\0{page.path}\0{page.kind}\0{page.url}\0{page.section}"
+                   f"\0{page.base_path}" if page.digest else repr(page))
+        digest = hashlib.sha256(made_of.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         pages[key] = PageFacts(page.url, page.translation_key, page.kind, page.tags, page.sort_key, dates,
                                in_feeds, digest)
     lists = {k: v for k, v in site.children.items()}
