@@ -27,6 +27,10 @@ class Hosting:
         return r"\.[0-9a-f]{10}\.(?:css|js)$"
 
 
+# The precompressed types (see generator/writer.py COMPRESSIBLE), as a regex alternation.
+_EXTENSIONS = "html|css|js|mjs|json|xml|svg|txt|csv|webmanifest"
+
+
 def content_security_policy() -> str:
     # Pagefind compiles WebAssembly, which needs 'wasm-unsafe-eval'; nothing needs 'unsafe-inline'.
     return ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
@@ -63,6 +67,10 @@ def nginx(h: Hosting) -> str:
         "charset utf-8;",
         "index index.html;",
         "absolute_redirect off;",
+        "# Text files have a precompressed .gz beside them, written by the build: served as they are.",
+        "# (Where nginx has the brotli module, nothing more is needed: the build writes no .br files.)",
+        "gzip_static on;",
+        "gzip_vary on;",
         f"location ~ /(\\.|{NGINX_FILE}$|_redirects$|_headers$) {{ return 404; }}",
         "",
         f"location = {b} {{",
@@ -110,7 +118,19 @@ def htaccess(h: Hosting) -> str:
     for code in h.languages:
         out += [f"  RewriteCond %{{HTTP:Accept-Language}} ^\\s*{code}(-|;|,|\\s|$) [NC]",
                 f"  RewriteRule ^$ {b}{code}/ [R=302,L]"]
-    out += ["</IfModule>", ""]
+    out += ["  # Text files have a precompressed .gz beside them, written by the build.",
+            "  RewriteCond %{HTTP:Accept-Encoding} gzip",
+            "  RewriteCond %{REQUEST_FILENAME}.gz -f",
+            "  RewriteRule ^(.*\\.(" + _EXTENSIONS + "))$ $1.gz [E=no-gzip:1,L]",
+            "</IfModule>",
+            "<IfModule mod_mime.c>",
+            "  AddEncoding gzip .gz",
+            "</IfModule>",
+            "<IfModule mod_headers.c>",
+            '  <FilesMatch "\\.gz$">',
+            '    Header append Vary "Accept-Encoding"',
+            "  </FilesMatch>",
+            "</IfModule>", ""]
     for code in h.languages:
         out += [f'<If "%{{REQUEST_URI}} =~ m#^{b}{code}/#">', f"  ErrorDocument 404 {b}{code}/404.html", "</If>"]
     out += [f"ErrorDocument 404 {b}{h.default_language}/404.html", "", "<IfModule mod_headers.c>"]
@@ -132,7 +152,9 @@ def netlify_redirects(h: Hosting) -> str:
 
 def netlify_headers(h: Hosting) -> str:
     b = h.base
-    out = ["# sitegen: Netlify headers. Generated.", f"{b}*"]
+    out = ["# sitegen: Netlify headers. Generated.",
+           "# Netlify and Cloudflare Pages compress text files themselves; the .gz files are for other hosts.",
+           f"{b}*"]
     out += [f"  {name}: {value}" for name, value in h.headers]
     out += [f"  Cache-Control: {REVALIDATE}"]
     for path in h.fingerprinted:

@@ -45,6 +45,9 @@ def index(site_dir: Path) -> None:
     entry = bundle / "pagefind-entry.json"
     data = json.loads(entry.read_text(encoding="utf-8"))
     entry.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    from generator.writer import compress_folder  # (the writer imports the renderer, which imports us)
+
+    compress_folder(bundle)  # pagefind.js and the entry file; its index chunks are gzipped already
 
 
 def remove(site_dir: Path) -> None:

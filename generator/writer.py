@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -122,10 +123,14 @@ class Staging:
         if self.previous.get(item.path) == digest:
             try:
                 os.link(self.output / item.path, target)
+                if compressible(item.path):
+                    _link_or_compress(self.output / (item.path + GZ), target, data)
                 return digest
             except OSError:
                 pass
         _write(target, data)
+        if compressible(item.path):
+            _write(target.with_name(target.name + GZ), gzipped(data))
         return digest
 
     def commit(self, finish: Callable[[Path], None] | None = None) -> None:
@@ -158,8 +163,44 @@ def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, 
             os.replace(tmp, target)
             digests[item.path] = digest
             written.append(item.path)
+            if compressible(item.path):
+                _write(tmp, gzipped(data))
+                os.replace(tmp, target.with_name(target.name + GZ))
+                written.append(item.path + GZ)
         stop.check()
     return written
+
+
+# -- precompressed siblings: `page.html.gz` beside `page.html`, for nginx's gzip_static and the like --------
+GZ = ".gz"
+COMPRESSIBLE = (".html", ".css", ".js", ".mjs", ".json", ".xml", ".svg", ".txt", ".csv", ".webmanifest")
+
+
+def compressible(path: str) -> bool:
+    """Whether a precompressed sibling is written for the output at `path` (text types only)."""
+    return path.endswith(COMPRESSIBLE)
+
+
+def gzipped(data: bytes) -> bytes:
+    """Deterministic gzip: no file name and a zero time in the header, so equal bytes give equal files."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def _link_or_compress(old: Path, target: Path, data: bytes) -> None:
+    """The sibling of a file that was linked from the old output: linked too when it is there."""
+    new = target.with_name(target.name + GZ)
+    try:
+        os.link(old, new)
+    except OSError:
+        _write(new, gzipped(data))
+
+
+def compress_folder(folder: Path) -> None:
+    """(Re)write the siblings of the compressible files directly in `folder`, for files that another
+    program wrote (the search bundle)."""
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and compressible(path.name):
+            _write(path.with_name(path.name + GZ), gzipped(path.read_bytes()))
 
 
 def _bytes(item: Output) -> bytes:

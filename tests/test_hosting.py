@@ -131,3 +131,33 @@ def test_pages_work_under_the_csp_in_chromium(nginx):
             # The stylesheet really applied (a CSP block would leave the default white-on-black skip link).
             assert page.evaluate("getComputedStyle(document.querySelector('.skip-link')).position") == "absolute"
             page.close()
+
+
+def get_raw(host: str, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection(host, timeout=10)
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+
+
+def test_text_files_are_served_precompressed(nginx):
+    """CSS, JS and HTML come gzipped (the build's .gz siblings, gzip_static) to a browser that takes gzip,
+    and plain to one that does not; the bytes unzip to the file itself."""
+    import gzip
+
+    _, _, home = get(nginx, "/en/")
+    css = re.search(r'href="(/assets/css/style\.[0-9a-f]{10}\.css)"', home).group(1)
+    js = re.search(r'src="(/assets/js/site\.[0-9a-f]{10}\.js)"', home).group(1)
+    for path, kind in ((css, "text/css"), (js, "javascript"), ("/en/", "text/html"), ("/sitemap.xml", "xml")):
+        status, headers, body = get_raw(nginx, path, **{"Accept-Encoding": "gzip, deflate, br"})
+        assert status == 200 and headers.get("content-encoding") == "gzip", (path, headers)
+        assert kind in headers["content-type"] and "accept-encoding" in headers.get("vary", "").lower()
+        status, plain_headers, plain = get_raw(nginx, path)
+        assert status == 200 and "content-encoding" not in plain_headers
+        assert gzip.decompress(body) == plain
+        assert len(body) < len(plain) / 2
+    # the cache and security headers stay on the compressed answer
+    _, headers, _ = get_raw(nginx, css, **{"Accept-Encoding": "gzip"})
+    assert "immutable" in headers["cache-control"] and "content-security-policy" in headers

@@ -1,0 +1,73 @@
+"""Precompressed siblings (generator/writer.py): a deterministic `.gz` beside every text file, written only
+for the files a build writes (unchanged files keep theirs, hard-linked or untouched)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from conftest import build, page, tree_digest, write_files
+from generator.writer import COMPRESSIBLE, GZ
+
+FILES = {
+    "content/vi/a.md": page("Trang A", "Đồng Xâm. " * 50),
+    "content/en/a.md": page("Page A", "Dong Xam. " * 50, translation_key="a"),
+    "content/vi/b.md": page("Trang B", "Thân bài B. " * 50),
+    "static/notes.txt": "văn bản " * 100,
+    "static/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(300),
+}
+
+
+def _siblings(out: Path) -> dict[str, Path]:
+    return {p.relative_to(out).as_posix(): p for p in out.rglob("*" + GZ)}
+
+
+def test_every_text_file_has_a_deterministic_gzip_sibling(make_site, tmp_path: Path):
+    site = make_site(FILES)
+    out = tmp_path / "out"
+    assert build(site, "--output", out, "--no-cache").exit_code == 0
+    texts = [p for p in out.rglob("*") if p.is_file() and p.name.endswith(COMPRESSIBLE)]
+    assert any(p.suffix == ".html" for p in texts) and any(p.suffix == ".css" for p in texts)
+    for path in texts:
+        packed = path.with_name(path.name + GZ).read_bytes()
+        assert gzip.decompress(packed) == path.read_bytes(), path
+        assert packed[3] == 0 and packed[4:8] == bytes(4), f"{path}: a file name or a time in the header"
+    assert not (out / "logo.png.gz").exists() and (out / "notes.txt.gz").exists()
+    again = tmp_path / "again"
+    assert build(site, "--output", again, "--no-cache").exit_code == 0
+    assert tree_digest(out) == tree_digest(again)
+
+
+def test_a_rebuild_compresses_only_what_it_writes(make_site, tmp_path: Path):
+    site = make_site(FILES)
+    out = tmp_path / "out"
+    assert build(site, "--output", out).exit_code == 0
+    first = {rel: p.stat() for rel, p in _siblings(out).items()}
+    assert "vi/a/index.html.gz" in first
+
+    # nothing changed: nothing is written
+    assert build(site, "--output", out).exit_code == 0
+    assert {rel: (p.stat().st_ino, p.stat().st_mtime_ns) for rel, p in _siblings(out).items()} == \
+           {rel: (st.st_ino, st.st_mtime_ns) for rel, st in first.items()}
+
+    # one page edited: its sibling is new, an unrelated page's sibling is the same file
+    write_files(site, {"content/vi/b.md": page("Trang B", "Thân bài B, đã sửa. " * 50)})
+    assert build(site, "--output", out).exit_code == 0
+    now = _siblings(out)
+    assert now["vi/b/index.html.gz"].stat().st_mtime_ns != first["vi/b/index.html.gz"].st_mtime_ns
+    assert gzip.decompress(now["vi/b/index.html.gz"].read_bytes()) == (out / "vi/b/index.html").read_bytes()
+    assert now["en/a/index.html.gz"].stat().st_ino == first["en/a/index.html.gz"].st_ino
+
+    # a page added (a full render into a new folder): unchanged files and their siblings are hard-linked
+    write_files(site, {"content/vi/c.md": page("Trang C", "Mới. " * 50)})
+    before = {rel: p.stat().st_ino for rel, p in _siblings(out).items()}
+    assert build(site, "--output", out).exit_code == 0
+    after = _siblings(out)
+    assert "vi/c/index.html.gz" in after
+    css = [rel for rel in after if rel.startswith("assets/css/")]
+    assert css and all(after[rel].stat().st_ino == before[rel] for rel in css)
+
+    # the result is what a clean build gives
+    clean = tmp_path / "clean"
+    assert build(site, "--output", clean, "--no-cache").exit_code == 0
+    assert tree_digest(out) == tree_digest(clean)
