@@ -73,4 +73,5 @@ def atom(site: Site, lang: str, bodies: dict[tuple[str, str], str], absolute: st
         for tag in page.tags:
             ET.SubElement(entry, f"{{{ATOM}}}category", {"term": tag})
     ET.indent(root)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + xml + b"\n"

@@ -47,7 +47,7 @@ _Resolver.add_implicit_resolver(
 )
 
 
-class _Loader(_Parser, yaml.constructor.SafeConstructor, _Resolver):  # type: ignore[misc,valid-type]
+class _Loader(_Parser, yaml.constructor.SafeConstructor, _Resolver):
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         yaml.constructor.SafeConstructor.__init__(self)
