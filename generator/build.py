@@ -21,7 +21,7 @@ from generator import search, translations
 from generator.cache import Cache, code_version, fingerprint, tree_stats
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
-from generator.discover import PACKAGE_DIR
+from generator.discover import PACKAGE_DIR, skipped
 from generator.errors import Problem, Problems, SitegenError
 from generator.frontmatter import SourceCache
 from generator.i18n import load_translations
@@ -254,8 +254,9 @@ def _fingerprint(root: Path, options: BuildOptions, output: Path) -> tuple[str, 
     other than content, and the content."""
     content = root / "content"
     others = [p for p in watched(root) if p != content]
-    return (fingerprint([code_version(), options.drafts, options.strict, str(output), tree_stats(others)]),
-            fingerprint(tree_stats([content]) if content.exists() else []))
+    return (fingerprint([code_version(), options.drafts, options.strict, str(output),
+                         tree_stats(others, ignore=skipped)]),
+            fingerprint(tree_stats([content], ignore=skipped) if content.exists() else []))
 
 
 def _content_only(root: Path, changed: Collection[Path] | None) -> bool:

@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +133,10 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
-def tree_stats(folders: Iterable[Path], skip: Path | None = None) -> list[tuple[str, int, int]]:
-    """(path, size, mtime) of every file below `folders`, sorted: cheap to take, changes with any edit."""
+def tree_stats(folders: Iterable[Path], skip: Path | None = None,
+               ignore: Callable[[str], bool] | None = None) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of every file below `folders` (but `skip`, and names that `ignore` says are no
+    input), sorted: cheap to take, changes with any edit."""
     out = []
     for top in folders:
         if top.is_file():
@@ -145,6 +147,9 @@ def tree_stats(folders: Iterable[Path], skip: Path | None = None) -> list[tuple[
             if skip is not None and Path(dirpath) == skip:
                 dirnames[:] = []
                 continue
+            if ignore is not None:
+                dirnames[:] = [d for d in dirnames if not ignore(d)]
+                filenames = [f for f in filenames if not ignore(f)]
             dirnames.sort()
             for name in filenames:
                 path = os.path.join(dirpath, name)

@@ -13,6 +13,12 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 _SKIP = (".", "_draft", "~", "#")
 
 
+def skipped(name: str) -> bool:
+    """Files and folders that are no input of the site: hidden ones, `_draft…` ones, editors' backups and
+    lock files (`a.md~`, `#a.md#`, `.a.md.swp`). Building and watching both follow this rule."""
+    return name.startswith(_SKIP) or name.endswith("~")
+
+
 def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
     """List (NFC POSIX path relative to `top`, path) of files below `top`, sorted; skip hidden files.
 
@@ -28,7 +34,7 @@ def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
             entries = sorted(it, key=lambda e: e.name)
         for entry in entries:
             name = entry.name
-            if name.startswith(_SKIP):
+            if skipped(name):
                 continue
             if _undecodable(name) or any(unicodedata.category(c) == "Cc" for c in name):
                 shown = entry.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -46,8 +52,6 @@ def walk(top: Path, root: Path, problems: Problems) -> list[tuple[str, Path]]:
                                  warning=True)
                 else:
                     scan(entry.path, f"{prefix}{name}/")
-                continue
-            if name.endswith("~"):
                 continue
             path = Path(entry.path)
             if entry.is_symlink():

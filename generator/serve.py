@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from generator.build import Builder, BuildOptions, BuildResult
+from generator.cache import tree_stats
+from generator.discover import skipped
 from generator.errors import SitegenError
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -57,24 +59,8 @@ class DevServer:
 
     def scan(self) -> dict[Path, tuple[int, int]]:
         """Modification times and sizes of every watched file."""
-        found: dict[Path, tuple[int, int]] = {}
-        for top in self.builder.watched():
-            if top.is_file():
-                st = top.stat()
-                found[top] = (st.st_mtime_ns, st.st_size)
-                continue
-            for dirpath, dirnames, filenames in os.walk(top):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                for name in filenames:
-                    if ignored(name):
-                        continue
-                    path = Path(dirpath, name)
-                    try:
-                        st = path.stat()
-                    except OSError:
-                        continue
-                    found[path] = (st.st_mtime_ns, st.st_size)
-        return found
+        return {Path(path): (mtime, size)
+                for path, size, mtime in tree_stats(self.builder.watched(), ignore=skipped)}
 
     def poll(self, hints: set[Path] | None = None) -> bool:
         """Rebuild if a watched file changed since the last look; True when the browser should reload.
@@ -141,8 +127,8 @@ class DevServer:
 
 
 def ignored(name: str) -> bool:
-    """Hidden files and editors' backups (`.a.md.swp`, `a.md~`) are not watched."""
-    return name.startswith(".") or name.endswith("~")
+    """What the build skips is not watched either (hidden files, `_draft…`, editors' backups)."""
+    return skipped(name)
 
 
 class Watcher:

@@ -203,3 +203,18 @@ def test_section_export_writes_csv_and_json(make_site):
     assert data["items"][0]["url"] == "https://example.org/vi/parks/a/"
     table = list(csv.DictReader(io.StringIO((out / "data.csv").read_text(encoding="utf-8-sig"))))
     assert table[0]["sectors"] == "a; b" and table[1]["total_area_ha"] == "50" and table[1]["sectors"] == ""
+
+
+def test_editor_backups_and_drafts_are_no_input(make_site):
+    """Building and watching skip the same files: an editor's backup is neither copied nor watched."""
+    from generator.build import watched
+    from generator.cache import tree_stats
+    from generator.discover import skipped
+
+    site = make_site({"content/vi/a.md": page("A"), "content/vi/a.md~": "backup", "content/vi/#a.md#": "lock",
+                      "content/vi/_draft-b.md": page("B"), "content/vi/.a.md.swp": "swap"})
+    assert build(site).exit_code == 0
+    copied = {p.name for p in (site / "output").rglob("*")}
+    assert not copied & {"a.md~", "#a.md#", "_draft-b.md", ".a.md.swp"}, copied
+    seen = {Path(p).name for p, _, _ in tree_stats(watched(site), ignore=skipped)}
+    assert "a.md" in seen and not seen & {"a.md~", "#a.md#", "_draft-b.md", ".a.md.swp"}, seen
