@@ -150,6 +150,17 @@ def test_9_dangerous_output_folders_refused(good_site, where):
     assert tree_digest(good_site / "content") == before and (good_site / "site.yaml").is_file()
 
 
+def test_9_output_refused_before_the_cache_or_the_folder_is_touched(good_site):
+    """With the cache on, `--output /` used to walk the whole file system (to fingerprint the output)
+    before it was refused: the check now comes first."""
+    import shutil
+
+    shutil.rmtree(good_site / ".sitegen-cache", ignore_errors=True)
+    result = build(good_site, "--output", "/")
+    assert result.exit_code == 1 and "refusing" in result.output
+    assert not (good_site / ".sitegen-cache").exists()
+
+
 def test_9_foreign_folder_not_replaced(good_site, tmp_path):
     foreign = tmp_path / "mine"
     foreign.mkdir()
