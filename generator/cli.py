@@ -207,6 +207,44 @@ def check_command(site: Path, strict: bool, debug: bool) -> None:
     sys.exit(1 if errors else 0)
 
 
+@cli.command("deploy")
+@SITE
+@click.argument("target", required=False)
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="The built site to publish [default: <site>/output].")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent and deleted; change nothing.")
+@click.option("--max-deletes", type=click.IntRange(min=0), default=256, show_default=True,
+              help="Refuse to delete more files than this without --yes.")
+@click.option("--yes", is_flag=True, help="Allow more deletions than --max-deletes.")
+@DEBUG
+def deploy_command(site: Path, target: str | None, output: Path | None, dry_run: bool, max_deletes: int,
+                   yes: bool, debug: bool) -> None:
+    """Publish output/ to TARGET of site.yaml's deploy list (the first by default): S3, SSH or a git branch."""
+    from generator.deploy import DeployOptions, deploy
+
+    try:
+        result = deploy(DeployOptions(site=site, target=target, output=output, dry_run=dry_run,
+                                      max_deletes=max_deletes, yes=yes, progress=True))
+    except SitegenError as exc:
+        _fail(exc, debug)
+    except OSError as exc:
+        if debug:
+            raise
+        click.echo(f"{exc.filename or 'output'}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    t = result.target
+    if result.dry_run:
+        for path in result.sent:
+            click.echo(f"would send {path}")
+        for path in result.deleted:
+            click.echo(f"would delete {path}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    verb = ("Would send", "would delete") if result.dry_run else ("Sent", "deleted")
+    click.echo(f"{verb[0]} {len(result.sent)} file(s), {verb[1]} {len(result.deleted)}, {result.unchanged} "
+               f"unchanged: {t.name} ({t.url}) in {result.seconds:.2f} s.")
+
+
 @cli.group("i18n")
 def i18n_group() -> None:
     """Keep the theme's UI catalogs (gettext, via Babel) up to date."""

@@ -40,6 +40,22 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class DeployTarget:
+    """A `deploy:` entry: its name, where it goes (`s3://`, `ssh://` or `git:`) and that kind's options."""
+
+    name: str
+    url: str
+    kind: str  # "s3", "ssh" or "git"
+    endpoint: str | None = None  # s3: an S3-compatible service's URL (R2, GCS, MinIO); none for Amazon S3
+    region: str | None = None
+    profile: str | None = None  # s3: a profile of ~/.aws/config (credentials stay there or in the environment)
+    website: bool = False  # s3: apply the bucket's website settings (else they are printed)
+    branch: str = "gh-pages"  # git
+    line: int = 0  # where the entry stands in site.yaml
+    col: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated site configuration: where it was read, and one field per key of SCHEMA (its `attr`)."""
 
@@ -61,6 +77,7 @@ class Config:
     feed_limit: int
     organization_type: str
     figure_units: tuple[str, ...]
+    deploy: tuple[DeployTarget, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -278,6 +295,76 @@ def _menus(raw: Any, f: _Field) -> dict[str, tuple[MenuItem, ...]]:
     return out
 
 
+DEPLOY_KEYS = {"s3": ("name", "url", "endpoint", "region", "profile", "website"), "ssh": ("name", "url"),
+               "git": ("name", "url", "branch")}
+SECRET_KEY = re.compile(r"secret|password|passwd|token|access_key|key_id|credential|private", re.I)
+
+
+def _deploy(raw: Any, f: _Field) -> tuple[DeployTarget, ...]:
+    if not isinstance(raw, list):
+        raise _Invalid(f"{f.name} must be a list of targets such as [{{name: prod, url: 's3://bucket'}}]")
+    out: list[DeployTarget] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            f.bad("a deploy target must be a mapping with name and url", i)
+            continue
+        secrets = [key for key in item if isinstance(key, str) and SECRET_KEY.search(key)]
+        for key in secrets:
+            f.bad(f"deploy: {key!r} is a secret, which must not be written in site.yaml; credentials come "
+                  "only from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or an AWS profile "
+                  "(profile: name)", i, key)
+        name, url = item.get("name"), item.get("url")
+        if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+", name):
+            f.bad("a deploy target needs a name such as 'prod' (letters, digits, '-', '_', '.')", i)
+            continue
+        if any(t.name == name for t in out):
+            f.bad(f"deploy target {name!r} is listed twice", i, "name")
+            continue
+        if not isinstance(url, str):
+            f.bad(f"deploy target {name!r} needs a url such as s3://bucket/prefix, ssh://user@host/path or "
+                  "git:../site-pages.git", i)
+            continue
+        parts = urlsplit(url)
+        kind = "git" if url.startswith("git:") else parts.scheme
+        if kind not in DEPLOY_KEYS or (kind != "git" and (not parts.netloc or not parts.hostname)):
+            f.bad(f"deploy target {name!r} needs a url such as s3://bucket/prefix, ssh://user@host/path or "
+                  "git:../site-pages.git", i, "url")
+            continue
+        if kind != "git" and parts.password is not None:
+            f.bad(f"deploy target {name!r}: a password in the url must not be written in site.yaml; "
+                  "credentials come only from the environment or an AWS profile or SSH key", i, "url")
+            continue
+        if kind == "ssh" and not parts.path.strip("/"):
+            f.bad(f"deploy target {name!r} needs the server's folder in its url: ssh://user@host/var/www/site",
+                  i, "url")
+            continue
+        if kind == "git" and not url[4:].strip():
+            f.bad(f"deploy target {name!r} needs a repository after git:, such as git:../site-pages.git",
+                  i, "url")
+            continue
+        for key in sorted(set(item) - set(DEPLOY_KEYS[kind]) - set(secrets), key=str):
+            f.bad(f"unknown {kind} deploy option {key!r} (known: {', '.join(DEPLOY_KEYS[kind])})", i, key)
+        opts: dict[str, Any] = {}
+        for key in ("endpoint", "region", "profile", "branch"):
+            if key in item:
+                if not isinstance(item[key], str) or not item[key].strip():
+                    f.bad(f"deploy option {key} must be text", i, key)
+                    continue
+                opts[key] = item[key].strip()
+        if "endpoint" in opts and urlsplit(opts["endpoint"]).scheme not in ("http", "https"):
+            f.bad("deploy option endpoint must be an http(s) URL such as https://<account>.r2.cloudflarestorage.com",
+                  i, "endpoint")
+            opts.pop("endpoint")
+        if "website" in item:
+            if isinstance(item["website"], bool):
+                opts["website"] = item["website"]
+            else:
+                f.bad("deploy option website must be true or false", i, "website")
+        line, col = f.reader.doc.where(*f.where, i)
+        out.append(DeployTarget(name, url, kind, line=line, col=col, **opts))
+    return tuple(out)
+
+
 # Units after a number that make it a figure, which `sitegen check` wants sourced (as it does a percentage):
 # SI and common international ones; a site adds the words of its own languages (e.g. Vietnamese `tỷ`, `người`).
 NEUTRAL_FIGURE_UNITS = ("ha", "km²", "km2", "km", "m²", "MW", "GW", "kWh", "MWh", "USD", "EUR", "US$",
@@ -314,6 +401,9 @@ SCHEMA: dict[str, Key | Group] = {
     }),
     "figure_units": Key("list", "units that make a number a figure, which `sitegen check` wants sourced "
                         "(as it does a percentage)", _units, NEUTRAL_FIGURE_UNITS),
+    "deploy": Key("list", "where `sitegen deploy` publishes `output/`: targets `{name, url}` with url "
+                  "`s3://bucket/prefix` (options `endpoint`, `region`, `profile`, `website`), `ssh://user@host/path` "
+                  "or `git:<repository>` (option `branch`, default `gh-pages`); no secrets here", _deploy, ()),
 }
 
 
@@ -420,7 +510,7 @@ def _shown(key: Key) -> str:
     return f"`{value}`"
 
 
-__all__ = ["Config", "Derived", "Group", "Key", "Language", "MenuItem", "SCHEMA", "SitegenError", "load_config",
+__all__ = ["Config", "DeployTarget", "Derived", "Group", "Key", "Language", "MenuItem", "SCHEMA", "SitegenError", "load_config",
            "markdown_table", "schema_keys"]
 
 if __name__ == "__main__":
