@@ -109,7 +109,7 @@ def test_check_finds_links_anchors_alt_descriptions_and_sources(make_site):
     assert "phan-hai" not in out
     assert re.search(r"a\.md:\d+:\d+: image '/vi/anh\.png' has no alt text", out)
     assert re.search(r"b\.md:\d+:1: summary is 170 characters", out)
-    assert re.search(r"a\.md:\d+:1: states figures \('101,89 ha'\) but lists no sources", out)
+    assert re.search(r"a\.md:\d+:1: warning: states figures \('101,89 ha'\) but lists no sources", out)
     assert re.search(r"_index\.md:1:1: no description", out)
 
 
