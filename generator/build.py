@@ -94,8 +94,8 @@ def build(options: BuildOptions, last: BuildState | None = None,
         inputs = _fingerprint(root, options, output) if last is None and cache is not None else None
         kept = _Kept.read(cache, output, inputs) if cache is not None and inputs is not None else None
         if kept is not None and inputs is not None and kept.content == inputs[1] and not options.watch:
-            return BuildResult(output, kept.summary["pages"], files=kept.summary["files"], up_to_date=True,
-                               status={k: translations.LanguageStatus(k, **v) for k, v in kept.summary["status"].items()},
+            return BuildResult(output, dict(kept.summary["pages"]), files=kept.summary["files"], up_to_date=True,
+                               status={k: translations.LanguageStatus(k, **v) for k, v in kept.summary["status"]},
                                seconds=time.perf_counter() - started)
         problems = Problems()
         site, envs, sources = _load(config, options, problems, last, changed, cache)
@@ -308,8 +308,8 @@ class _Kept:
         cache.put_state({"inputs": inputs[0], "content": inputs[1], "output": _as_json(output),
                          "digests": dict(state.digests), "outline": state.outline.to_json(),
                          "deps": {"/".join(k): sorted("/".join(r) for r in reads) for k, reads in state.deps.items()},
-                         "summary": {"pages": result.pages, "files": result.files,
-                                     "status": {k: v.as_dict() for k, v in result.status.items()}}})
+                         "summary": {"pages": list(result.pages.items()), "files": result.files,  # (in order)
+                                     "status": [[k, v.as_dict()] for k, v in result.status.items()]}})
 
 
 def _key(text: str) -> PageKey:
