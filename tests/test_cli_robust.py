@@ -69,10 +69,11 @@ def content_file(draw: st.DrawFn, valid: bool = False) -> bytes:
 
 
 @st.composite
-def site_tree(draw: st.DrawFn) -> dict[str, str | bytes]:
+def site_tree(draw: st.DrawFn, valid: bool | None = None) -> dict[str, str | bytes]:
     """site.yaml and a few content files in the configured languages, a missing one or an unknown one."""
     files: dict[str, str | bytes] = {}
-    valid = draw(st.booleans())  # half the sites only have files the engine accepts
+    if valid is None:
+        valid = draw(st.booleans())  # half the sites only have files the engine accepts
     if draw(st.integers(0, 9)):  # now and then no site.yaml at all
         yaml_text = SITE_YAML
         if not draw(st.integers(0, 4)):
