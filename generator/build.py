@@ -29,7 +29,7 @@ from generator.model import Page, PageKey, Site
 from generator.parallel import iter_chunks
 from generator.plan import Deps, Outline, Plan, outline, plan
 from generator.progress import track
-from generator.render import Job, Renderer
+from generator.render import TRACKED, Job, Renderer
 from generator.site import load_site, reload_pages
 from generator.templates import SharedBytecode, make_environment
 from generator.writer import Staging, check_output_dir, remove_stale, replace_changed, staging
@@ -100,7 +100,8 @@ def build(options: BuildOptions, last: BuildState | None = None,
         problems = Problems()
         site, envs, sources = _load(config, options, problems, last, changed, cache)
         bodies = Bodies(site, root if cache is not None else None, previous=last.bodies if last else None)
-        renderer = Renderer(site, bodies, envs)
+        renderer = Renderer(site, bodies, envs, root if cache is not None else None)
+        renderer.brochures.warn(problems)
         new_outline = outline(site)
         before = last or kept
         todo = plan(before.outline, new_outline, before.deps) if before is not None and (
@@ -186,14 +187,16 @@ def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | 
     digests: dict[str, str] = {}
     deps: dict[PageKey, frozenset[PageKey]] = {}
     with staging(output, dict(previous) if previous is not None else None) as (folder, stop):
+        renderer.brochures.prepare()  # (once, here: the pages that link a brochure show its size)
         results = iter_chunks(_render_chunk, jobs, {"renderer": renderer, "staging": folder},
                               weight=renderer.job_weight)
         with closing(results):  # on an error or a stop, the workers end before the staging folder goes
             for job, files, reads, found in track(results, len(jobs), "Rendering", options.progress):
                 stop.check()
                 digests.update(files)
-                if job.kind == "page":
+                if job.kind in TRACKED:
                     deps[job.page] = reads
+                if job.kind == "page":
                     _report(problems, site.pages[job.page], found)
         problems.raise_if_errors(strict=options.strict)
         for item in renderer.outputs_of_site():
@@ -216,7 +219,7 @@ def _render_planned(renderer: Renderer, todo: Plan, output: Path, before: BuildS
     for job, only in todo.jobs:
         files, reads = renderer.run(job, set(only) if only is not None else None)
         outputs.extend(files)
-        if job.kind == "page" and only is None:
+        if job.kind in TRACKED and only is None:
             deps[job.page] = reads
     problems.raise_if_errors(strict=options.strict)
     digests = dict(before.digests)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +56,26 @@ class DeployTarget:
 
 
 @dataclass(frozen=True)
+class BrochureEntry:
+    """A page named in `brochure:`: its source path or translation key, and where it stands in site.yaml."""
+
+    name: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class BrochureSpec:
+    """One language's printable brochure: its title, PDF file name, pages in order and the pages linking it."""
+
+    lang: str
+    title: str
+    file: str
+    pages: tuple[BrochureEntry, ...]
+    linked_from: tuple[BrochureEntry, ...]
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated site configuration: where it was read, and one field per key of SCHEMA (its `attr`)."""
 
@@ -78,6 +98,7 @@ class Config:
     organization_type: str
     figure_units: tuple[str, ...]
     deploy: tuple[DeployTarget, ...] = ()
+    brochure: dict[str, BrochureSpec] = field(default_factory=dict)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -365,6 +386,47 @@ def _deploy(raw: Any, f: _Field) -> tuple[DeployTarget, ...]:
     return tuple(out)
 
 
+BROCHURE_KEYS = ("title", "file", "pages", "linked_from")
+
+
+def _brochure(raw: Any, f: _Field) -> dict[str, BrochureSpec]:
+    if not isinstance(raw, dict):
+        raise _Invalid(f"{f.name} must map each language code to {{title, pages}}")
+    out: dict[str, BrochureSpec] = {}
+    for code, item in raw.items():
+        if code not in f.codes:
+            f.bad(f"brochure has language {code!r}, which is not in languages", code)
+            continue
+        if not isinstance(item, dict):
+            f.bad(f"brochure.{code} must be a mapping with title and pages", code)
+            continue
+        for key in sorted(set(item) - set(BROCHURE_KEYS), key=str):
+            f.bad(f"unknown brochure option {key!r} (known: {', '.join(BROCHURE_KEYS)})", code, key)
+        title, file = item.get("title"), item.get("file", "brochure.pdf")
+        if not isinstance(title, str) or not title.strip():
+            f.bad(f"brochure.{code} needs a title", code)
+            continue
+        if not isinstance(file, str) or not re.fullmatch(r"[\w.-]+\.pdf", file):
+            f.bad(f"brochure.{code}.file must be a file name ending in .pdf, such as investor-brochure.pdf",
+                  code, "file")
+            continue
+        lists = []
+        for key, default in (("pages", None), ("linked_from", ["_index.md"])):
+            names = item.get(key, default)
+            if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+                f.bad(f"brochure.{code}.{key} must be a list of pages (source paths such as "
+                      "why-invest/_index.md, or translation keys)", code, key)
+                break
+            lists.append(tuple(BrochureEntry(n, *f.reader.doc.where(*f.where, code, key, i))
+                               for i, n in enumerate(names)))
+        else:
+            out[code] = BrochureSpec(code, title.strip(), file, lists[0], lists[1])
+    for code in f.codes if out else ():
+        if code not in raw:
+            f.bad(f"brochure is missing language {code!r} (give every language a title and pages)")
+    return out
+
+
 # Units after a number that make it a figure, which `sitegen check` wants sourced (as it does a percentage):
 # SI and common international ones; a site adds the words of its own languages (e.g. Vietnamese `tỷ`, `người`).
 NEUTRAL_FIGURE_UNITS = ("ha", "km²", "km2", "km", "m²", "MW", "GW", "kWh", "MWh", "USD", "EUR", "US$",
@@ -404,6 +466,9 @@ SCHEMA: dict[str, Key | Group] = {
     "deploy": Key("list", "where `sitegen deploy` publishes `output/`: targets `{name, url}` with url "
                   "`s3://bucket/prefix` (options `endpoint`, `region`, `profile`, `website`), `ssh://user@host/path` "
                   "or `git:<repository>` (option `branch`, default `gh-pages`); no secrets here", _deploy, ()),
+    "brochure": Key("mapping per language", "a printable PDF made from the site's pages: per language `title`, "
+                    "`pages` (source paths or translation keys, in order), `file` (default `brochure.pdf`), "
+                    "`linked_from` (pages that link it, default the home page)", _brochure, {}),
 }
 
 
@@ -510,7 +575,7 @@ def _shown(key: Key) -> str:
     return f"`{value}`"
 
 
-__all__ = ["Config", "DeployTarget", "Derived", "Group", "Key", "Language", "MenuItem", "SCHEMA", "SitegenError", "load_config",
+__all__ = ["BrochureEntry", "BrochureSpec", "Config", "DeployTarget", "Derived", "Group", "Key", "Language", "MenuItem", "SCHEMA", "SitegenError", "load_config",
            "markdown_table", "schema_keys"]
 
 if __name__ == "__main__":

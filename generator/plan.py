@@ -16,7 +16,7 @@ from typing import Any
 
 from generator import feeds
 from generator.model import PageKey, Site
-from generator.render import Job
+from generator.render import Job, tracked_job
 
 Deps = Mapping[PageKey, frozenset[PageKey]]
 
@@ -119,7 +119,7 @@ def plan(old: Outline, new: Outline, deps: Deps) -> Plan | None:
         # A list that is affected only through some of its entries: just its pages showing them.
         reasons = deps.get(key, frozenset()) & touched
         only = reasons if key not in touched and reasons <= set(new.lists.get(key, ())) else None
-        jobs.append((Job("page", *key), only))
+        jobs.append((tracked_job(key), only))
     jobs.extend(_tag_jobs(old, new, changed))
     for lang in sorted({lang for k in changed for facts in (old.pages[k], new.pages[k]) for lang in facts.feeds}):
         jobs.append((Job("feed", lang), None))

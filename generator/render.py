@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from generator import exports, feeds, hosting, search, seo, urls
+from generator.brochure import Brochures
 from generator.context import Contexts, Reads
 from generator.convert import Bodies
 from generator.model import Page, PageKey, Site, Tag
@@ -24,8 +25,8 @@ from generator.templates import get_template, render
 @dataclass(frozen=True, order=True)
 class Job:
     """One unit of rendering: a page of the content ("page", lang, source path), a language's tag index
-    ("tags", lang), one tag's lists ("tag", lang, slug), a feed ("feed", lang), the sitemap ("sitemap") or
-    the 404 and search pages with the root chooser ("special")."""
+    ("tags", lang), one tag's lists ("tag", lang, slug), a feed ("feed", lang), a printable brochure
+    ("brochure", lang), the sitemap ("sitemap") or the 404 and search pages with the root chooser ("special")."""
 
     kind: str
     lang: str = ""
@@ -34,6 +35,15 @@ class Job:
     @property
     def page(self) -> PageKey:
         return (self.lang, self.name)
+
+
+# The kinds of job whose reads a build keeps (under `job.page`), so that `plan` runs them again after an edit.
+TRACKED = ("page", "brochure")
+
+
+def tracked_job(key: PageKey) -> Job:
+    """The job whose reads are kept under `key`: a page's, or a language's brochure (name "")."""
+    return Job("page", *key) if key[1] else Job("brochure", key[0])
 
 
 @dataclass(frozen=True)
@@ -48,13 +58,15 @@ class Output:
 class Renderer:
     """Makes each job's output files from the site model, the Markdown bodies and one Jinja env per language."""
 
-    def __init__(self, site: Site, bodies: Bodies, envs: Mapping[str, jinja2.Environment]) -> None:
+    def __init__(self, site: Site, bodies: Bodies, envs: Mapping[str, jinja2.Environment],
+                 cache_root: Path | None = None) -> None:
         self.site = site
         self.config = site.config
         self.bodies = bodies
         self.envs = envs
         self.fingerprinted = fingerprints(site)
         self.contexts = Contexts(site, bodies, self.fingerprinted)
+        self.brochures = Brochures(site, self.contexts, envs, cache_root)  # (keeps its PDFs in `cache_root`)
 
     def jobs(self) -> list[Job]:
         """Everything rendered from templates or the model, as independent units of work in a fixed order."""
@@ -63,6 +75,7 @@ class Renderer:
             jobs.append(Job("tags", lang))
             jobs.extend(Job("tag", lang, tag.slug) for tag in self.site.tags.get(lang, ()))
             jobs.append(Job("feed", lang))
+        jobs.extend(Job("brochure", lang) for lang in self.brochures.languages())
         return jobs + [Job("sitemap"), Job("special")]
 
     def job_weight(self, job: Job) -> int:
@@ -74,6 +87,8 @@ class Renderer:
             return 1 + len(self.site.tag(job.lang, job.name).pages) // self.config.pagination
         if job.kind == "sitemap":
             return 1 + len(self.site.pages) // 20
+        if job.kind == "brochure":
+            return 64
         return 4
 
     def run(self, job: Job, only: set[PageKey] | None = None) -> tuple[list[Output], frozenset[PageKey]]:
@@ -90,6 +105,10 @@ class Renderer:
             outputs = [self.feed(job.lang)]
         elif job.kind == "sitemap":
             outputs = [Output("sitemap.xml", seo.sitemap(self.site))]
+        elif job.kind == "brochure":
+            made = self.brochures.made(job.lang)
+            outputs = [Output(made.output, made.pdf)]
+            reads.update(made.pages)
         else:
             outputs = list(self.special_pages(reads))
         return outputs, frozenset(reads)
@@ -111,7 +130,8 @@ class Renderer:
         names = [f"{page.template}.html"] + ([f"{page.kind}.html"] if page.kind != "page" else []) + ["page.html"]
         template = get_template(self.envs[page.lang], names)
         if page.kind != "section":
-            yield Output(page.output, self._render(template, self.contexts.page(page, reads), page.path))
+            ctx = self.contexts.page(page, reads, brochure=self.brochures.link(page, reads))
+            yield Output(page.output, self._render(template, ctx, page.path))
             return
         yield from self.export_outputs(page, reads)
         children = self.site.children.get(page.key, ())
@@ -124,7 +144,8 @@ class Renderer:
                 continue
             url = urls.numbered(page.url, number)
             ctx = self.contexts.page(page, reads, children=self.contexts.pages(chunk, reads),
-                                     paginator=paginator(page.url, number, len(chunks)))
+                                     paginator=paginator(page.url, number, len(chunks)),
+                                     brochure=self.brochures.link(page, reads))
             if number > 1:
                 ctx["canonical"] = self.contexts.absolute(url)
             yield Output(self.out(url), self._render(template, ctx, page.path))

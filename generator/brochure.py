@@ -1,0 +1,285 @@
+"""The printable investor brochure: one PDF per language made from the site's own pages with WeasyPrint.
+
+`Brochures` resolves the `brochure:` entries of site.yaml to pages (a bad entry is a located error),
+assembles one HTML document per language from the pages' rendered Markdown and the theme's
+`brochure.html` and `brochure.css`, and prints it. The PDF is kept in the build cache under a digest of
+everything it is made of, so a build where none of that changed does not run WeasyPrint. The bytes
+depend on the input alone: the creation date is the newest date of the pages, the identifier a digest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import html
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from generator import urls
+from generator.cache import FOLDER, code_version
+from generator.config import BrochureEntry, BrochureSpec
+from generator.context import Contexts, Reads
+from generator.errors import Problems, SitegenError, error
+from generator.model import Page, PageKey, Site
+from generator.templates import get_template, render
+
+MAX_BYTES = 3 * 1024 * 1024
+# Fonts that cover Vietnamese fully and whose licences allow embedding (SIL OFL; Bitstream Vera's licence).
+FONT_SETS = (
+    ("Noto Sans", Path("/usr/share/fonts/truetype/noto"), "NotoSans-{}.ttf",
+     {"Regular": (400, "normal"), "Bold": (700, "normal"), "Italic": (400, "italic"),
+      "BoldItalic": (700, "italic")}),
+    ("DejaVu Sans", Path("/usr/share/fonts/truetype/dejavu"), "DejaVuSans{}.ttf",
+     {"": (400, "normal"), "-Bold": (700, "normal"), "-Oblique": (400, "italic"),
+      "-BoldOblique": (700, "italic")}),
+)
+
+
+def weasyprint_version() -> str | None:
+    """WeasyPrint's version, or None when it (or the Pango it needs) cannot be loaded."""
+    try:
+        import weasyprint
+    except (ImportError, OSError):
+        return None
+    return str(weasyprint.__version__)
+
+
+def font_faces() -> str | None:
+    """@font-face rules for the first installed font set (every face of it present), or None."""
+    for family, folder, pattern, faces in FONT_SETS:
+        files = {name: folder / pattern.format(name) for name in faces}
+        if all(p.is_file() for p in files.values()):
+            return "".join(
+                f'@font-face {{ font-family: "Brochure"; src: url("{p.as_uri()}"); font-weight: {faces[n][0]}; '
+                f"font-style: {faces[n][1]}; }} /* {family} */\n" for n, p in files.items())
+    return None
+
+
+@dataclass(frozen=True)
+class Made:
+    """A language's brochure: its URL, output file, date, the pages it is made of and its PDF's bytes."""
+
+    url: str
+    output: str
+    date: dt.date | None
+    pages: frozenset[PageKey]
+    pdf: bytes
+
+    @property
+    def size(self) -> str:
+        """The size as shown next to the link, e.g. `1.2 MB` or `640 kB`."""
+        kb = len(self.pdf) / 1000
+        return f"{kb / 1000:.1f} MB" if kb >= 1000 else f"{max(1, round(kb))} kB"
+
+
+class Brochures:
+    """The brochures of a site: resolved on creation, printed on first use and kept for this build."""
+
+    def __init__(self, site: Site, contexts: Contexts, envs: Mapping[str, jinja2.Environment],
+                 cache_root: Path | None) -> None:
+        self.site, self.contexts, self.envs, self.cache_root = site, contexts, envs, cache_root
+        self.specs: dict[str, BrochureSpec] = site.config.brochure
+        self.pages = {lang: resolve(site, spec, spec.pages) for lang, spec in self.specs.items()}
+        self.linked_from = {lang: set(p.key for p in resolve(site, spec, spec.linked_from))
+                            for lang, spec in self.specs.items()}
+        self.version = weasyprint_version() if self.specs else None
+        self.fonts = font_faces() if self.specs else None
+        self._made: dict[str, Made] = {}
+
+    @property
+    def available(self) -> bool:
+        return self.version is not None and self.fonts is not None
+
+    def languages(self) -> list[str]:
+        """The languages whose brochure this build makes."""
+        return [lang for lang in self.site.config.codes if lang in self.specs] if self.available else []
+
+    def warn(self, problems: Problems) -> None:
+        """A warning when site.yaml asks for brochures that cannot be made here."""
+        if not self.specs or self.available:
+            return
+        why = ("WeasyPrint cannot be loaded (pip install weasyprint; it needs Debian's libpango-1.0-0)"
+               if self.version is None else "no font covering Vietnamese is installed (apt install fonts-noto-core)")
+        problems.add(self.site.config.source_file, f"the brochure is left out: {why}", warning=True)
+
+    def prepare(self) -> None:
+        """Make every brochure now (from the cache when its inputs are unchanged), before workers fork."""
+        for lang in self.languages():
+            self.made(lang)
+
+    def link(self, page: Page, reads: Reads) -> Made | None:
+        """The brochure that `page` links (its pages then count as read), or None."""
+        if page.key not in self.linked_from.get(page.lang, ()) or page.lang not in self.languages():
+            return None
+        made = self.made(page.lang)
+        reads.update(made.pages)
+        return made
+
+    def made(self, lang: str) -> Made:
+        """The language's brochure, printed or taken from the cache."""
+        found = self._made.get(lang)
+        if found is not None:
+            return found
+        spec, pages = self.specs[lang], self.pages[lang]
+        base = self.site.config.base_path
+        date = brochure_date(pages)
+        document = self.html(spec, pages, date)
+        css = (self.fonts or "") + self._theme_file("brochure.css")
+        made_of = (code_version(), self.version or "", css, document)
+        key = hashlib.sha256("\0".join(made_of).encode("utf-8")).hexdigest()
+        kept = self.cache_root / FOLDER / "brochures" / f"{lang}.{key[:40]}.pdf" if self.cache_root else None
+        pdf = kept.read_bytes() if kept is not None and kept.is_file() else None
+        if pdf is None:
+            pdf = self.print(document, css, key)
+            if kept is not None:
+                _keep(kept, pdf)
+        if len(pdf) > MAX_BYTES:
+            raise _too_big(self.site, spec, len(pdf))
+        url = urls.language_root(base, lang) + spec.file
+        found = self._made[lang] = Made(url, urls.output_file(base, url), date, frozenset(p.key for p in pages), pdf)
+        return found
+
+    def html(self, spec: BrochureSpec, pages: list[Page], date: dt.date | None) -> str:
+        """The brochure as one HTML document, from the theme's brochure.html."""
+        lang = spec.lang
+        reads: Reads = set()
+        ids = {p.url: f"c{i}" for i, p in enumerate(pages, start=1)}
+        chapters = []
+        for i, page in enumerate(pages, start=1):
+            body = self.contexts.bodies.get(page.key)
+            children = [] if page.kind == "home" else self.contexts.pages(self.site.children.get(page.key, ()), reads)
+            chapters.append({"page": page, "id": f"c{i}", "number": i, "children": children,
+                             "content": Markup(localize(body.html, f"c{i}", ids, self.site)) if body else ""})
+        ctx = {"site": self.contexts.site_context[lang], "lang": lang, "locale": self.site.config.language(lang).locale,
+               "brochure": {"title": spec.title, "date": date, "url": self.site.config.base_url},
+               "chapters": chapters, "anchors": ids, "page": self.site.home(lang)}
+        template = get_template(self.envs[lang], ["brochure.html"])
+        return render(template, ctx, self.site.config.source_file)
+
+    def print(self, document: str, css: str, key: str) -> bytes:
+        """The PDF of `document`: A4 as the CSS says, fonts embedded, tagged where WeasyPrint can."""
+        import weasyprint
+
+        assets = {a.output: a.source for a in self.site.assets}
+        base = self.site.config.base_path
+
+        def fetch(url: str) -> dict[str, Any]:
+            """Only local files: the installed fonts and the site's own files (never the network)."""
+            if url.startswith("file://") and any(url.startswith(Path(f[1]).as_uri()) for f in FONT_SETS):
+                found: dict[str, Any] = weasyprint.default_url_fetcher(url)
+                return found
+            rel = url.split("://", 1)[-1].partition("/")[2] if "://" in url else url
+            source = assets.get(rel[len(base) - 1:] if rel.startswith(base[1:]) else rel)
+            if source is None:
+                raise ValueError(f"the brochure only shows the site's own files, not {url}")
+            return {"string": source.read_bytes(), "filename": source.name}
+
+        doc = weasyprint.HTML(string=document, base_url=self.site.config.base_url, url_fetcher=fetch)
+        options: dict[str, Any] = {"pdf_identifier": bytes.fromhex(key[:32]), "pdf_variant": "pdf/ua-1",
+                                   "uncompressed_pdf": False}
+        if "pdf/ua-1" not in _variants():  # an older WeasyPrint without PDF/UA: an untagged PDF
+            options.pop("pdf_variant")
+        try:
+            return bytes(doc.write_pdf(stylesheets=[weasyprint.CSS(string=css, url_fetcher=fetch)], **options))
+        except Exception as exc:  # WeasyPrint's own errors have no common base: report, never a traceback
+            raise error(self.site.config.source_file, f"the brochure could not be printed: {exc}") from None
+
+    def _theme_file(self, name: str) -> str:
+        """A file of the theme's templates/ folder (the site's templates/ first)."""
+        for folder in (self.site.config.root / "templates", self.site.theme_dirs[0] / "templates"):
+            if (folder / name).is_file():
+                return (folder / name).read_text(encoding="utf-8")
+        return ""
+
+
+def brochure_date(pages: list[Page]) -> dt.date | None:
+    """The date a brochure shows and its PDF carries: SOURCE_DATE_EPOCH when set, else the newest date of
+    its pages (or, for pages without one, of their sources): from the input, never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    found = [d for p in pages for d in (p.updated, p.date) if d]
+    if not found:
+        for page in pages:
+            for src in page.sources:
+                value = src.get("date")
+                with contextlib.suppress(ValueError):
+                    found.append(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)))
+    return max(found, default=None)
+
+
+def _variants() -> set[str]:
+    try:
+        from weasyprint.pdf import VARIANTS
+    except ImportError:
+        return set()
+    return set(VARIANTS)
+
+
+def resolve(site: Site, spec: BrochureSpec, entries: tuple[BrochureEntry, ...]) -> list[Page]:
+    """The pages that `entries` name (a source path, or a translation key), or a located error for each
+    that names none."""
+    problems = Problems()
+    out = []
+    for entry in entries:
+        key = (spec.lang, entry.name) if (spec.lang, entry.name) in site.pages else \
+            site.translations.get(entry.name, {}).get(spec.lang)
+        if key is None:
+            problems.add(site.config.source_file, f"brochure.{spec.lang}: no page {entry.name!r} in "
+                         f"content/{spec.lang}/ (give a source path such as why-invest/_index.md, or a "
+                         "translation key)", entry.line, entry.col)
+        else:
+            out.append(site.pages[key])
+    problems.raise_if_errors()
+    return out
+
+
+_ID = re.compile(r'\b(id|href)="(#?)([^"]*)"')
+
+
+def localize(body: str, prefix: str, chapters: Mapping[str, str], site: Site) -> str:
+    """A page's HTML made to stand in the brochure: its ids prefixed (pages' footnotes and headings would
+    clash), links to pages in the brochure made internal and other site links absolute."""
+    base_url = site.config.base_url
+
+    def fix(m: re.Match[str]) -> str:
+        attr, hash_, value = m.group(1), m.group(2), html.unescape(m.group(3))
+        if attr == "id":
+            return f'id="{prefix}-{html.escape(value)}"'
+        if hash_:
+            return f'href="#{prefix}-{html.escape(value)}"'
+        path, _, fragment = value.partition("#")
+        if path in chapters:
+            return f'href="#{chapters[path]}-{html.escape(fragment)}"' if fragment else f'href="#{chapters[path]}"'
+        if value.startswith("/"):
+            return f'href="{html.escape(urls.absolute(base_url, value))}"'
+        return m.group(0)
+
+    return _ID.sub(fix, body)
+
+
+def _keep(path: Path, pdf: bytes) -> None:
+    """Put a PDF in the cache in place of the language's older ones (a cache that cannot be written is none)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(path.name.split(".")[0] + ".*.pdf"):
+            old.unlink()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pdf)
+        tmp.replace(path)
+    except OSError:
+        pass
+
+
+def _too_big(site: Site, spec: BrochureSpec, size: int) -> SitegenError:
+    return error(site.config.source_file, f"the {spec.lang} brochure is {size / 1e6:.1f} MB, more than 3 MB: "
+                 "leave out pages or large pictures", *(spec.pages[0].line, spec.pages[0].col))
+
