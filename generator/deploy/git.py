@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from generator.config import Config, DeployTarget
 from generator.deploy import DeployOptions, DeployResult, refuse_deletes, target_error
-from generator.writer import MARKER
+from generator.deploy.plan import output_paths
 
 KEEP_ENV = ("GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
             "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_TERMINAL_PROMPT")
@@ -88,8 +88,9 @@ def deploy_git(config: Config, target: DeployTarget, output: Path, options: Depl
         if parent:
             git("fetch", "-q", *([] if local else ["--depth=1"]), remote, ref, what=f"fetch {target.branch}")
             parent_tree = git("rev-parse", f"{parent}^{{tree}}", what="read the branch's tree")
-        git("add", "-A", "-f", ".", what="add output/", work_tree=output)
-        git("rm", "-q", "--cached", "--ignore-unmatch", MARKER, what="leave out the build marker", work_tree=output)
+        paths = output_paths(output, frozenset())
+        git("add", "-f", "--pathspec-from-file=-", "--pathspec-file-nul", what="add output/", work_tree=output,
+            stdin="\0".join(paths))
         extras = {".nojekyll": ""}
         domain = cname(config)
         if domain:

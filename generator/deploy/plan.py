@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.hosting import IMMUTABLE, REVALIDATE, Hosting
-from generator.writer import MARKER  # the build's marker file: never deployed
+from generator.writer import GZ, MARKER  # the build's marker file: never deployed
 
 HOST_FILES = frozenset({".htaccess", "nginx-site.conf", "_redirects", "_headers"})  # other hosts' rules
 TEXT_TYPES = frozenset({"application/javascript", "application/json", "application/xml", "application/atom+xml",
@@ -77,13 +77,12 @@ def cache_control(path: str, hosting: Hosting) -> str:
 
 
 def output_paths(output: Path, skip: frozenset[str] = HOST_FILES) -> list[str]:
-    """Every file below `output` that is deployed, as sorted relative paths (the marker and `skip` left out)."""
-    paths = []
-    for p in output.rglob("*"):
-        rel = p.relative_to(output).as_posix()
-        if p.is_file() and rel != MARKER and rel not in skip:
-            paths.append(rel)
-    return sorted(paths)
+    """Every file below `output` that is deployed, as sorted relative paths: not the build's marker, not the
+    files of `skip`, and not the precompressed `.gz` siblings, which object stores and GitHub Pages cannot
+    choose by Accept-Encoding (their CDNs compress by themselves)."""
+    files = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    return sorted(rel for rel in files if rel != MARKER and rel not in skip
+                  and not (rel.endswith(GZ) and rel[:-len(GZ)] in files))
 
 
 def local_files(output: Path, hosting: Hosting, skip: frozenset[str] = HOST_FILES) -> dict[str, LocalFile]:
