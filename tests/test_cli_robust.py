@@ -117,7 +117,11 @@ def assert_clean_exit(result: Result) -> None:
         assert problems, where
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# A few seconds in the suite; for a long run: SITEGEN_ROBUST_EXAMPLES=3000 pytest tests/test_cli_robust.py
+EXAMPLES = int(os.environ.get("SITEGEN_ROBUST_EXAMPLES", "40"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(site_tree(), st.sampled_from(["build", "build", "build", "check"]))
 def test_random_sites_exit_cleanly(files, command):
     with tempfile.TemporaryDirectory(prefix="sitegen-robust-") as tmp:
