@@ -162,7 +162,9 @@ class Brochures:
                "brochure": {"title": spec.title, "date": date, "url": self.site.config.base_url},
                "chapters": chapters, "anchors": ids, "page": self.site.home(lang)}
         template = get_template(self.envs[lang], ["brochure.html"])
-        return render(template, ctx, self.site.config.source_file)
+        document = render(template, ctx, self.site.config.source_file)
+        svg_css = html.escape(self._theme_file("brochure-svg.css"), quote=False)
+        return _SVG.sub(lambda m: f"{m.group(0)}<style>{svg_css}</style>", document) if svg_css else document
 
     def print(self, document: str, css: str, key: str) -> bytes:
         """The PDF of `document`: A4 as the CSS says, fonts embedded, tagged where WeasyPrint can."""
@@ -242,6 +244,7 @@ def resolve(site: Site, spec: BrochureSpec, entries: tuple[BrochureEntry, ...]) 
     return out
 
 
+_SVG = re.compile(r"<svg\b[^>]*>")
 _ID = re.compile(r'\b(id|href)="(#?)([^"]*)"')
 
 
