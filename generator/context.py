@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from generator import feeds, search, seo, translations, urls
+from generator import feeds, seo, translations, urls
 from generator.convert import Bodies
 from generator.errors import error
 from generator.model import Page, PageKey, Site, Tag
@@ -181,7 +181,6 @@ class Contexts:
             "asset": self.asset,
             "stale_original": original if translations.is_stale(self.site, page) else None,
             "jsonld": seo.structured_data(self.site, page, self.absolute(page.url), self.share_image()),
-            "search_aliases": search.search_aliases(page.title, page.body) if self.config.search else "",
             "lookup": lambda rel: self.lookup(lang, rel, reads),
             "neighbours": lambda count=10: self.neighbours(page, count, reads),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ()), reads),

@@ -1,13 +1,13 @@
 """Search: a Pagefind index per language, built over the written site (no search server).
 
-Pagefind ignores tone marks when it matches, but not đ → d. Each page therefore carries, in a hidden
-meta field, its words with đ written as d (`search_aliases`), so that `dong xam` finds Đồng Xâm.
+Pagefind ignores tone marks when it matches, but not đ → d. The search page therefore also tries each
+word of a query that starts with d with đ (themes/default/static/assets/js/search.js), so that `dong xam`
+finds and marks Đồng Xâm; the pages carry no hidden word lists (they showed in excerpts and skewed ranking).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -19,13 +19,6 @@ BUNDLE = "pagefind"
 # Pagefind's own prebuilt UIs: the theme has its own search page, so these are not shipped.
 _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
            "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
-_D_WORD = re.compile(r"\w*[đĐ]\w*")
-
-
-def search_aliases(*texts: str) -> str:
-    """The distinct words with đ in `texts`, lowercased, with đ written as d."""
-    words = {w.lower().replace("đ", "d") for text in texts for w in _D_WORD.findall(text)}
-    return " ".join(sorted(words))
 
 
 def index(site_dir: Path) -> None:

@@ -132,6 +132,7 @@ def test_markdown_table_alignment_shows_under_the_sites_csp(browser, server, lan
 
 
 def test_phone_menu_opens_and_closes(browser, server):
+    """Folded by the stylesheet from the first paint (site.js only opens and closes it)."""
     page = open_page(browser, server, PAGES["home"]["vi"], width=360, height=740)
     assert page.is_visible(".menu-toggle") and not page.is_visible("#menu-list")
     page.click(".menu-toggle")
@@ -143,6 +144,81 @@ def test_phone_menu_opens_and_closes(browser, server):
     desktop = open_page(browser, server, PAGES["home"]["vi"])
     assert desktop.is_visible("#menu-list") and not desktop.is_visible(".menu-toggle")
     desktop.context.close()
+
+
+# The sum of the layout shifts so far (the `buffered` entries include those before the observer).
+CLS = """() => new Promise(done => {
+  let sum = 0;
+  new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) sum += e.value; })
+    .observe({type: "layout-shift", buffered: true});
+  setTimeout(() => done(sum), 200);
+})"""
+
+
+@pytest.mark.parametrize("name", ["home", "article", "parks"])
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_first_paint_is_the_final_layout_when_site_js_comes_late(browser, server, name, width):
+    """site.js held back for 1.5 s: the page is painted without it, then it runs; nothing moves (CLS 0)."""
+    import time
+
+    context = browser.new_context(viewport={"width": width, "height": 740})
+    page = context.new_page()
+    arrived: list[str] = []
+
+    def late(route):
+        time.sleep(1.5)
+        arrived.append(route.request.url)
+        route.continue_()
+
+    page.route("**/assets/js/site.*.js", late)
+    page.goto(server + PAGES[name]["vi"], wait_until="commit")
+    page.wait_for_function("document.readyState !== 'loading' || document.querySelector('footer') !== null")
+    page.wait_for_load_state("networkidle")
+    assert arrived, "site.js was not requested"
+    if width == 360:
+        assert page.get_attribute(".menu-toggle", "aria-expanded") == "false" and not page.is_visible("#menu-list")
+        page.click(".menu-toggle")  # site.js ran
+        assert page.is_visible("#menu-list")
+        page.click(".menu-toggle")
+    assert page.evaluate(CLS) == 0
+    context.close()
+
+
+# Every word or number in a visible table cell, measured: one that lies on two lines wraps inside itself.
+# (A "word" is a run of letters, marks and digits, with the . and , inside numbers: 1.234,5.)
+BROKEN_WORDS = r"""() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll("td, th")) {
+    const box = cell.getBoundingClientRect();
+    const head = cell.closest("thead");
+    if (!cell.offsetParent || box.width < 2 || (head && head.getBoundingClientRect().width < 2)) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[\p{L}\p{M}\p{N}]+(?:[.,]\p{N}+)*/gu)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("name, lang", [(n, lang) for n in ("statistics", "parks", "park", "projects", "article")
+                                        for lang in ("vi", "en")])
+def test_no_table_cell_breaks_a_word_or_number_on_a_phone(browser, server, name, lang):
+    page = open_page(browser, server, PAGES[name][lang], width=360, height=740)
+    assert page.evaluate("document.querySelectorAll('td').length") > 0 or name in ("article", "park")
+    assert page.evaluate(BROKEN_WORDS) == []
+    # a Markdown table wider than the screen scrolls inside its own box, not the page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    for overflow, wide in page.evaluate("""[...document.querySelectorAll('.prose table')]
+        .map(t => [getComputedStyle(t).overflowX, t.scrollWidth > t.clientWidth])"""):
+        assert overflow == "auto" or not wide
+    page.context.close()
 
 
 @pytest.mark.parametrize("name, lang", ALL)

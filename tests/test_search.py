@@ -8,11 +8,6 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, chromium, run_process, serve_folder
-from generator.search import search_aliases
-
-
-def test_aliases_write_d_for_đ():
-    assert search_aliases("Đồng Xâm", "đền và đến, Đầu tư") == "dầu dến dền dồng"
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +122,70 @@ def test_header_search_box_leads_to_results(browser, served):
     page.wait_for_selector("#search-results a", timeout=20000)
     assert "/vi/search/" in page.url
     page.close()
+
+
+def shown(browser, base: str, lang: str, query: str):
+    """The search page with `query` run; its results shown."""
+    page = browser.new_page()
+    page.goto(f"{base}/{lang}/search/?q={query}")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('“')", timeout=20000)
+    return page
+
+
+WORDS = "t => (t.normalize('NFC').match(/[\\p{L}\\p{M}\\p{N}]+/gu) || []).map(w => w.toLowerCase())"
+
+
+@pytest.mark.parametrize("query", ["den", "thai binh", "dong xam"])
+def test_excerpts_are_the_pages_own_words(browser, served, query):
+    """No hidden word list (đ written as d) shows in an excerpt: every word of an excerpt is a word that
+    the page shows."""
+    page = shown(browser, served, "vi", query)
+    results = page.eval_on_selector_all("#search-results li", f"""lis => lis.slice(0, 8).map(li => [
+        new URL(li.querySelector('a').href).pathname, ({WORDS})(li.querySelector('p:last-child').textContent)])""")
+    assert results
+    for path, words in results:
+        target = browser.new_page()
+        target.goto(served + path)
+        visible = set(target.evaluate(f"({WORDS})(document.body.innerText)"))
+        target.close()
+        assert set(words) <= visible, (path, sorted(set(words) - visible))
+    assert page.evaluate("document.querySelectorAll('[data-pagefind-meta^=\"alt\"]').length") == 0
+    page.close()
+
+
+def test_dong_xam_marks_both_words(browser, served):
+    page = shown(browser, served, "vi", "dong xam")
+    first = page.inner_html("#search-results li:first-child")
+    assert "/vi/van-hoa-du-lich/lang-nghe/" in first
+    assert "<mark>Đồng</mark>" in first and "<mark>Xâm" in first
+    page.close()
+
+
+def test_the_real_count_and_the_results_past_the_first_twenty(browser, served):
+    page = shown(browser, served, "vi", "den")
+    import re
+
+    count = int(re.search(r"\d+", page.inner_text("#search-status")).group())
+    assert count > 20 and page.locator("#search-results li").count() == 20
+    assert "20" in page.inner_text("#search-status") and page.is_visible("#search-more")
+    while page.is_visible("#search-more"):
+        before = page.locator("#search-results li").count()
+        page.click("#search-more")
+        page.wait_for_function(f"document.querySelectorAll('#search-results li').length > {before}")
+        assert page.evaluate("document.activeElement.closest('#search-results li') !== null")
+    urls = page.eval_on_selector_all("#search-results a", "els => els.map(e => e.pathname)")
+    assert len(urls) == count == len(set(urls))
+    # the pages that have the word "đền" (temple) are among the first ten
+    assert {"/vi/van-hoa-du-lich/le-hoi/", "/vi/van-hoa-du-lich/di-san/"} <= set(urls[:10]), urls[:10]
+    page.close()
+
+
+def test_without_javascript_the_topics_list_is_a_link(served, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    for lang in ("vi", "en"):
+        page.goto(f"{served}/{lang}/search/")
+        link = page.locator("main noscript a, main a[href$='/tags/']").first
+        assert page.locator(f"main a[href='/{lang}/tags/']").count() == 1, lang
+        assert link.is_visible()
+    context.close()

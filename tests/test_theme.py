@@ -126,7 +126,9 @@ def test_directories_list_every_entry_with_filters_and_downloads(out, pages, kin
             assert f'<a href="{url_of(out, entry)}">' in html, entry
         assert html.count("<tr data-item") == len(entries)
         form = re.search(r'<form class="filters"[^>]*>', html).group(0)
-        assert " hidden" in form and 'data-filter="' in form, "filters show only once site.js runs"
+        # shown from the first paint (nothing moves when site.js comes); nojs.css hides them without JavaScript
+        assert " hidden" not in form and 'data-filter="' in form
+        assert re.search(r'<noscript><link rel="stylesheet" href="/assets/css/nojs\.[0-9a-f]{10}\.css"></noscript>', html)
         for name in ("status", "district") + (("sector",) if kind == "project" else ()):
             assert re.search(rf'<select id="[\w-]+-{name}" name="{name}">', html), name
         assert re.search(r'<label for="[\w-]+-status">', html)

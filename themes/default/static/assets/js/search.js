@@ -1,10 +1,14 @@
 // The search page: queries this language's Pagefind index. Vietnamese as people type it: without tone
-// marks (Pagefind folds them; pages carry their đ-words with d), and exact-mark matches ranked first.
+// marks (Pagefind folds them) and with d for đ (Pagefind does not fold that letter, so each word that
+// starts with d is also tried with đ: "dong xam" is searched as "đong xam" too, which finds and marks
+// "Đồng Xâm"). Matches with the very marks typed are ranked first. Results come 20 at a time.
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-q");
 const list = document.getElementById("search-results");
 const status = document.getElementById("search-status");
+const more = document.getElementById("search-more");
 const bundle = form.dataset.bundle;
+const PAGE = 20;
 let engines = null;
 
 const fold = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/Đ/g, "D");
@@ -20,54 +24,94 @@ async function load() {
   return engines;
 }
 
+// The query with each word that starts with d (up to four of them) also written with đ.
+function dVariants(query) {
+  const words = query.split(/\s+/).filter(Boolean);
+  const at = words.map((w, i) => (/^d/i.test(w) ? i : -1)).filter((i) => i >= 0).slice(0, 4);
+  const out = [];
+  for (let mask = 1; mask < 1 << at.length; mask++) {
+    const copy = words.slice();
+    at.forEach((i, bit) => {
+      if (mask & (1 << bit)) copy[i] = (copy[i][0] === "D" ? "Đ" : "đ") + copy[i].slice(1);
+    });
+    out.push(copy.join(" "));
+  }
+  return out;
+}
+
 async function find(query) {
   const { loose, exact } = await load();
   const folded = fold(query);
-  const runs = [];
-  if (folded !== query) runs.push(exact.search(query)); // typed with marks: exact matches first
-  runs.push(loose.search(query));
-  if (folded !== query) runs.push(loose.search(folded));
-  if (/^".*"$/.test(query.trim())) runs.push(loose.search(query.replace(/"/g, "")));
-  const seen = new Map();
-  for (const run of await Promise.all(runs)) {
-    for (const result of (run && run.results) || []) {
-      if (!seen.has(result.id)) seen.set(result.id, result);
+  const bare = query.replace(/"/g, "");
+  const first = folded !== query ? (await exact.search(query)).results || [] : [];
+  const loosely = [loose.search(query)];
+  if (folded !== query) loosely.push(loose.search(folded));
+  if (bare !== query) loosely.push(loose.search(bare));
+  for (const v of dVariants(fold(bare))) loosely.push(loose.search(v));
+  // Scores of different runs are not on one scale: each run's are taken relative to its best.
+  const best = new Map();
+  for (const run of await Promise.all(loosely)) {
+    const results = (run && run.results) || [];
+    const top = results.length ? results[0].score || 1 : 1;
+    for (const result of results) {
+      const rank = result.score / top;
+      const seen = best.get(result.id);
+      if (!seen || rank > seen.rank) best.set(result.id, { result, rank });
     }
   }
-  return [...seen.values()].slice(0, 20);
+  const ranked = [...best.values()].sort((a, b) => b.rank - a.rank).map((x) => x.result);
+  const exactIds = new Set(first.map((r) => r.id));
+  // an exact match keeps the loose run's result when that one marks more (e.g. both words)
+  const byId = new Map(ranked.map((r) => [r.id, r]));
+  return [...first.map((r) => byId.get(r.id) || r), ...ranked.filter((r) => !exactIds.has(r.id))];
 }
 
-function show(items, query) {
-  list.replaceChildren();
-  for (const data of items) {
-    const li = document.createElement("li");
-    const a = document.createElement("a");
-    a.href = data.url;
-    a.textContent = data.meta.title || data.url;
-    const h = document.createElement("h2");
-    h.append(a);
-    li.append(h);
-    if (data.meta.section) {
-      const section = document.createElement("p");
-      section.className = "meta";
-      section.textContent = data.meta.section;
-      li.append(section);
-    }
-    const excerpt = document.createElement("p");
-    // Pagefind's excerpt is the page's own escaped text with <mark> around the matches.
-    excerpt.innerHTML = data.excerpt;
-    li.append(excerpt);
-    list.append(li);
+function item(data) {
+  const li = document.createElement("li");
+  const a = document.createElement("a");
+  a.href = data.url;
+  a.textContent = data.meta.title || data.url;
+  const h = document.createElement("h2");
+  h.append(a);
+  li.append(h);
+  if (data.meta.section) {
+    const section = document.createElement("p");
+    section.className = "meta";
+    section.textContent = data.meta.section;
+    li.append(section);
   }
-  const n = items.length;
-  const template = n === 0 ? form.dataset.none : n === 1 ? form.dataset.one : form.dataset.some;
-  status.textContent = say(template, { count: n, query: "“" + query + "”" });
+  const excerpt = document.createElement("p");
+  // Pagefind's excerpt is the page's own escaped text with <mark> around the matches.
+  excerpt.innerHTML = data.excerpt;
+  li.append(excerpt);
+  return li;
 }
 
 let latest = 0;
+let found = [];
+let shown = 0;
+let lastQuery = "";
+
+async function showMore(ticket) {
+  const next = found.slice(shown, shown + PAGE);
+  const items = await Promise.all(next.map((r) => r.data()));
+  if (ticket !== latest) return;
+  const firstNew = items.length ? item(items[0]) : null;
+  items.forEach((data, i) => list.append(i === 0 ? firstNew : item(data)));
+  shown += items.length;
+  const n = found.length;
+  const template = n === 0 ? form.dataset.none : n === 1 ? form.dataset.one : form.dataset.some;
+  let text = say(template, { count: n, query: "“" + lastQuery + "”" });
+  if (n > shown) text += " " + say(form.dataset.showing, { shown: shown, count: n });
+  status.textContent = text;
+  more.hidden = n <= shown;
+  return firstNew;
+}
+
 async function run(query) {
   const ticket = ++latest;
   query = query.trim();
+  more.hidden = true;
   if (!query) {
     list.replaceChildren();
     status.textContent = "";
@@ -76,12 +120,22 @@ async function run(query) {
   status.textContent = form.dataset.loading;
   try {
     const results = await find(query);
-    const items = await Promise.all(results.map((r) => r.data()));
-    if (ticket === latest) show(items, query);
+    if (ticket !== latest) return;
+    found = results;
+    shown = 0;
+    lastQuery = query;
+    list.replaceChildren();
+    await showMore(ticket);
   } catch (e) {
-    status.textContent = form.dataset.error;
+    if (ticket === latest) status.textContent = form.dataset.error;
   }
 }
+
+more.addEventListener("click", async () => {
+  const firstNew = await showMore(latest);
+  const link = firstNew && firstNew.querySelector("a");
+  if (link) link.focus(); // the keyboard goes on from the first new result
+});
 
 let timer = 0;
 input.addEventListener("input", () => {

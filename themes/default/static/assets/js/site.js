@@ -1,5 +1,5 @@
 // sitegen default theme: small progressive enhancements. Every page works without JavaScript:
-// the menu is then always open, and directory filters stay hidden while the full list shows.
+// the menu is then always open (nojs.css), and directory filters are hidden (nojs.css) while the full list shows.
 (function () {
   "use strict";
 
@@ -10,7 +10,8 @@
     });
   });
 
-  // The main menu collapses behind a button on narrow screens.
+  // On narrow screens the stylesheet folds the main menu behind its button from the first paint; this
+  // opens and closes it. (Without JavaScript, nojs.css shows the menu and hides the button.)
   var nav = document.querySelector(".menu");
   var toggle = nav && nav.querySelector(".menu-toggle");
   if (toggle) {
@@ -18,8 +19,6 @@
       toggle.setAttribute("aria-expanded", String(open));
       nav.classList.toggle("is-open", open);
     };
-    nav.classList.add("is-collapsible");
-    toggle.hidden = false;
     toggle.addEventListener("click", function () {
       setOpen(toggle.getAttribute("aria-expanded") !== "true");
     });
@@ -55,7 +54,6 @@
     form.addEventListener("change", apply);
     form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
     form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
-    form.hidden = false;
     apply(false); // selections kept by the browser on "back" apply at once, without an announcement
   });
 })();
