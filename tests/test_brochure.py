@@ -1,0 +1,218 @@
+"""The printable brochure (site.yaml `brochure:`): made with WeasyPrint, read back with Poppler's tools."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_SITE, REQUIRE_ALL, SITE_YAML, build, need, page
+from generator.brochure import MAX_BYTES, weasyprint_version
+from generator.build import Builder, BuildOptions
+from generator.config import load_config
+
+
+def need_weasyprint() -> None:
+    """Skip without WeasyPrint (and Debian's Pango), or fail under SITEGEN_REQUIRE_ALL=1."""
+    if weasyprint_version() is None:
+        message = "WeasyPrint cannot be loaded (pip install weasyprint; apt install libpango-1.0-0)"
+        if REQUIRE_ALL:
+            pytest.fail(message + " and SITEGEN_REQUIRE_ALL=1 forbids skipping")
+        pytest.skip(message)
+    need("pdftotext", "the brochure's text is read back with Poppler")
+
+
+def pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    pages = (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
+    text = subprocess.run(["pdftotext", *pages, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return unicodedata.normalize("NFC", text)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """Each page's text, whitespace folded."""
+    return [flat(t) for t in pdftotext(pdf).split("\f")[:-1]]
+
+
+def front(site: Path, lang: str, field: str) -> list[str]:
+    """A front-matter field of each of the brochure's pages, in the order site.yaml gives."""
+    config = load_config(site)
+    out = []
+    for entry in config.brochure[lang].pages:
+        text = (site / "content" / lang / entry.name).read_text(encoding="utf-8")
+        out.append(re.search(rf'^{field}: "?(.*?)"?$', text, re.M).group(1))  # type: ignore[union-attr]
+    return out
+
+
+def chapter_titles(site: Path, lang: str) -> list[str]:
+    return front(site, lang, "title")
+
+
+# -- the example site ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def brochures(example_output: Path) -> dict[str, Path]:
+    need_weasyprint()
+    config = load_config(EXAMPLE_SITE)
+    return {lang: example_output / lang / spec.file for lang, spec in config.brochure.items()}
+
+
+def test_example_brochures_hold_the_pages_text_in_order(brochures: dict[str, Path]) -> None:
+    config = load_config(EXAMPLE_SITE)
+    for lang, pdf in brochures.items():
+        pages = pdf_pages(pdf)
+        starts = []
+        # Each chapter starts a page: the running header (brochure title, chapter title), its heading and
+        # its summary, in that reading order.
+        for title, summary in zip(chapter_titles(EXAMPLE_SITE, lang), front(EXAMPLE_SITE, lang, "summary"),
+                                  strict=True):
+            head = f"{config.brochure[lang].title} {title} {title} {summary}"
+            starts.append(next((i for i, text in enumerate(pages) if text.startswith(head)), -1))
+        assert -1 not in starts and starts == sorted(starts), (lang, starts)
+        assert len(pdf.read_bytes()) <= MAX_BYTES
+    vi = flat(pdftotext(brochures["vi"]))
+    # Vietnamese diacritics intact (stacked marks too), the merger notice on the cover, years with figures.
+    for phrase in ("Cẩm nang cho nhà đầu tư", "Ưu đãi đầu tư", "Nghị quyết 202/2025/QH15", "Mục lục",
+                   "Thủ tục đầu tư", "2024"):
+        assert phrase in vi, phrase
+    cover = pdf_pages(brochures["en"])[0]
+    assert "Since 1 July 2025, Thái Bình has been part of Hưng Yên province" in cover
+    assert "Information as of" in cover
+
+
+def test_every_font_is_embedded_and_the_pdf_is_tagged_a4(brochures: dict[str, Path]) -> None:
+    need("pdffonts", "the brochure's fonts are listed with Poppler")
+    for pdf in brochures.values():
+        rows = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+        assert rows, "no fonts"
+        for row in rows:
+            emb = row.split()[-5]
+            assert emb == "yes", row
+        assert all("Noto" in row for row in rows), rows
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Tagged:\s+yes", info, re.M), info
+        assert "(A4)" in info
+        assert re.search(r"^CreationDate:", info, re.M), info  # from the content, not the clock
+
+
+def test_contents_page_numbers_are_the_pages_of_the_headings(brochures: dict[str, Path]) -> None:
+    config = load_config(EXAMPLE_SITE)
+    for lang, pdf in brochures.items():
+        pages = pdf_pages(pdf)
+        entries, pending = [], ""
+        for line in [x for x in pdftotext(pdf, 2, 2).splitlines() if x.strip()][2:]:  # (header, "Contents")
+            m = re.fullmatch(r"(.*?)\s*\.{3,}\s*(\d+)", line.strip())
+            if m:
+                entries.append((flat(f"{pending} {m.group(1)}"), int(m.group(2))))
+                pending = ""
+            else:
+                pending = f"{pending} {line}"
+        titles = chapter_titles(EXAMPLE_SITE, lang)
+        assert [t for t, _ in entries][:len(titles)] == titles and len(entries) == len(titles) + 1, entries
+        for title, number in entries:
+            # The chapter's heading opens that page, under the running header (brochure title, chapter).
+            head = f"{config.brochure[lang].title} {title} {title}"
+            assert pages[number - 1].startswith(head), (lang, title, number, pages[number - 1][:200])
+            assert not any(p.startswith(head) for p in pages[2:number - 1]), (lang, title, "earlier")
+
+
+def test_the_home_guide_and_contact_pages_link_the_brochure_with_size_and_date(example_output: Path,
+                                                                             brochures: dict[str, Path]) -> None:
+    for rel in ("en/index.html", "en/guide/index.html", "en/contact/index.html"):
+        html = (example_output / rel).read_text(encoding="utf-8")
+        link = re.search(r'<aside class="brochure-link[^"]*".*?</aside>', html, re.S)
+        assert link, rel
+        assert 'href="/en/investor-brochure.pdf"' in link.group(0)
+        kb = len(brochures["en"].read_bytes()) / 1000
+        assert re.search(rf"PDF, {round(kb)} kB · <time datetime=\"\d{{4}}-\d\d-\d\d\">", link.group(0)), link.group(0)
+    assert "brochure-link" not in (example_output / "en/about/index.html").read_text(encoding="utf-8")
+
+
+# -- a small site --------------------------------------------------------------------------------------------
+
+BROCHURE_YAML = """\
+brochure:
+  vi:
+    title: Cẩm nang đầu tư
+    pages: [_index.md, dau-tu.md]
+  en:
+    title: Investor brochure
+    file: investor.pdf
+    pages: [_index.md, invest]
+"""
+
+
+def small_site(make_site: Callable[..., Path], yaml: str = BROCHURE_YAML) -> Path:
+    return make_site({
+        "content/vi/dau-tu.md": page("Đầu tư", "## Ưu đãi\n\nThuế suất 10% trong 15 năm (2024).",
+                                     translation_key="invest", date="2025-03-01"),
+        "content/en/invest.md": page("Invest", "## Incentives\n\nA 10% tax rate for 15 years (2024).",
+                                     translation_key="invest", date="2025-03-01"),
+        "content/en/other.md": page("Other", "Not in the brochure."),
+    }, site_yaml=SITE_YAML + yaml)
+
+
+def test_two_builds_give_the_same_bytes_and_the_cache_spares_weasyprint(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    need_weasyprint()
+    site = small_site(make_site)
+    assert build(site, "--output", tmp_path / "a").exit_code == 0
+    assert build(site, "--no-cache", "--output", tmp_path / "b").exit_code == 0
+    first = (tmp_path / "a/en/investor.pdf").read_bytes()
+    assert first == (tmp_path / "b/en/investor.pdf").read_bytes()
+    info = subprocess.run(["pdfinfo", "-isodates", str(tmp_path / "a/en/investor.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    assert re.search(r"^CreationDate:\s+2025-03-01", info, re.M), info  # the newest page's date, not today
+    assert "Ưu đãi" in pdftotext(tmp_path / "a/vi/brochure.pdf") and "Thuế suất 10%" in pdftotext(tmp_path / "a/vi/brochure.pdf")
+    # The cache keeps each PDF under a digest of what it is made of: a build of the same input takes it
+    # from there (what is there is what comes out: WeasyPrint did not run).
+    kept = list((site / ".sitegen-cache/brochures").glob("en.*.pdf"))
+    assert len(kept) == 1
+    kept[0].write_bytes(b"%PDF-kept")
+    assert build(site, "--output", tmp_path / "c").exit_code == 0
+    assert (tmp_path / "c/en/investor.pdf").read_bytes() == b"%PDF-kept"
+
+
+def test_an_edit_remakes_the_brochure_only_when_one_of_its_pages_changed(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    need_weasyprint()
+    site = small_site(make_site)
+    builder = Builder(BuildOptions(site=site, output=tmp_path / "out"))
+    builder.full()
+    assert builder.state is not None and builder.state.deps[("en", "")] == {("en", "_index.md"), ("en", "invest.md")}
+    pdf = tmp_path / "out/en/investor.pdf"
+    kept = next((site / ".sitegen-cache/brochures").glob("en.*.pdf"))
+    kept.write_bytes(b"%PDF-kept")  # would come out if the brochure's job ran with the same input
+    other = site / "content/en/other.md"
+    other.write_text(page("Other", "Still not in the brochure."), encoding="utf-8")
+    builder.update([other])
+    assert pdf.read_bytes().startswith(b"%PDF-1")  # the brochure's job did not run
+    invest = site / "content/en/invest.md"
+    invest.write_text(page("Invest", "## Incentives\n\nA 5% tax rate (2025).", translation_key="invest",
+                           date="2025-03-01"), encoding="utf-8")
+    result = builder.update([invest])
+    assert not result.full
+    assert "A 5% tax rate (2025)." in pdftotext(pdf)
+    size = round(len(pdf.read_bytes()) / 1000)
+    assert f"PDF, {size} kB" in (tmp_path / "out/en/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("yaml", "message"), [
+    (BROCHURE_YAML.replace("[_index.md, invest]", "[_index.md, nope.md]"),
+     r"site\.yaml:14:24: brochure\.en: no page 'nope\.md' in content/en/"),
+    ("brochure:\n  vi: {title: Cẩm nang, pages: [_index.md]}\n",
+     r"site\.yaml:7:1: brochure is missing language 'en'"),
+    (BROCHURE_YAML.replace("file: investor.pdf", "file: ../x.pdf"),
+     r"site\.yaml:13:5: brochure\.en\.file must be a file name ending in \.pdf"),
+])
+def test_a_bad_brochure_entry_is_a_located_error(make_site: Callable[..., Path], yaml: str, message: str) -> None:
+    site = small_site(make_site, yaml)
+    result = build(site)
+    assert result.exit_code == 1
+    assert re.search(message, result.output), result.output
+    assert "Traceback" not in result.output
