@@ -189,8 +189,10 @@ class Renderer:
             home = self.site.home(lang)
             page = self._generated(lang, "404", "404", "", urls.not_found(base, lang), "sitegen:404")
             ctx = self.contexts.generated(page, reads)
-            yield Output(urls.not_found("", lang), self._render(get_template(self.envs[lang], ["404.html"]), ctx,
-                                                                 home.path))
+            not_found = self._render(get_template(self.envs[lang], ["404.html"]), ctx, home.path)
+            yield Output(urls.not_found("", lang), not_found)
+            if lang == self.config.default_language:  # GitHub Pages and object stores serve only /404.html
+                yield Output("404.html", not_found)
             if self.config.search:
                 url = urls.search(base, lang)
                 page = self._generated(lang, "search/", "search", "", url, "sitegen:search")

@@ -215,3 +215,14 @@ def test_a_minimal_site_and_empty_park_fields_render(make_site, tmp_path):
         assert "—" not in table and "not specified" not in table and "chưa có thông tin" not in table
     article = (tmp_path / "out/en/parks/a/index.html").read_text(encoding="utf-8")
     assert "None" not in article.split("<main")[1]
+
+
+def test_root_404_for_hosts_that_serve_only_that_one(example_output: Path):
+    """GitHub Pages and object stores serve /404.html for every missing path: the default language's 404,
+    with a link to each language's home."""
+    root = (example_output / "404.html").read_text(encoding="utf-8")
+    assert root == (example_output / "vi" / "404.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in root
+    for lang in ("vi", "en"):
+        assert f'href="/{lang}/" hreflang="{lang}"' in root
+    assert 'href="/vi/" hreflang="vi"' in (example_output / "en" / "404.html").read_text(encoding="utf-8")
