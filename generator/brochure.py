@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import html
+import mimetypes
 import os
 import re
 from collections.abc import Mapping
@@ -65,7 +66,8 @@ def font_faces() -> str | None:
 
 @dataclass(frozen=True)
 class Made:
-    """A language's brochure: its URL, output file, date, the pages it is made of and its PDF's bytes."""
+    """A language's brochure: its URL, output file, date, the pages it shows (its chapters and the pages
+    they list) and its PDF's bytes."""
 
     url: str
     output: str
@@ -93,6 +95,7 @@ class Brochures:
         self.version = weasyprint_version() if self.specs else None
         self.fonts = font_faces() if self.specs else None
         self._made: dict[str, Made] = {}
+        self._assets: dict[str, Path] | None = None
 
     @property
     def available(self) -> bool:
@@ -131,9 +134,12 @@ class Brochures:
         spec, pages = self.specs[lang], self.pages[lang]
         base = self.site.config.base_path
         date = brochure_date(pages)
-        document = self.html(spec, pages, date)
+        reads: Reads = {p.key for p in pages}
+        document = self.html(spec, pages, date, reads)
         css = (self.fonts or "") + self._theme_file("brochure.css")
-        made_of = (code_version(), self.version or "", css, document)
+        pictures = [hashlib.sha256(path.read_bytes()).hexdigest() for src in re.findall(r'\bsrc="([^"]+)"', document)
+                    if (path := self.asset(html.unescape(src))) is not None]
+        made_of = (code_version(), self.version or "", css, document, *pictures)
         key = hashlib.sha256("\0".join(made_of).encode("utf-8")).hexdigest()
         kept = self.cache_root / FOLDER / "brochures" / f"{lang}.{key[:40]}.pdf" if self.cache_root else None
         pdf = kept.read_bytes() if kept is not None and kept.is_file() else None
@@ -144,13 +150,13 @@ class Brochures:
         if len(pdf) > MAX_BYTES:
             raise _too_big(self.site, spec, len(pdf))
         url = urls.language_root(base, lang) + spec.file
-        found = self._made[lang] = Made(url, urls.output_file(base, url), date, frozenset(p.key for p in pages), pdf)
+        found = self._made[lang] = Made(url, urls.output_file(base, url), date, frozenset(reads), pdf)
         return found
 
-    def html(self, spec: BrochureSpec, pages: list[Page], date: dt.date | None) -> str:
-        """The brochure as one HTML document, from the theme's brochure.html."""
+    def html(self, spec: BrochureSpec, pages: list[Page], date: dt.date | None, reads: Reads) -> str:
+        """The brochure as one HTML document, from the theme's brochure.html; the pages listed in it go
+        into `reads`."""
         lang = spec.lang
-        reads: Reads = set()
         ids = {p.url: f"c{i}" for i, p in enumerate(pages, start=1)}
         chapters = []
         for i, page in enumerate(pages, start=1):
@@ -170,19 +176,19 @@ class Brochures:
         """The PDF of `document`: A4 as the CSS says, fonts embedded, tagged where WeasyPrint can."""
         import weasyprint
 
-        assets = {a.output: a.source for a in self.site.assets}
-        base = self.site.config.base_path
-
-        def fetch(url: str) -> dict[str, Any]:
+        def fetch(url: str) -> Any:
             """Only local files: the installed fonts and the site's own files (never the network)."""
             if url.startswith("file://") and any(url.startswith(Path(f[1]).as_uri()) for f in FONT_SETS):
-                found: dict[str, Any] = weasyprint.default_url_fetcher(url)
-                return found
-            rel = url.split("://", 1)[-1].partition("/")[2] if "://" in url else url
-            source = assets.get(rel[len(base) - 1:] if rel.startswith(base[1:]) else rel)
+                return weasyprint.default_url_fetcher(url)
+            source = self.asset(url)
             if source is None:
                 raise ValueError(f"the brochure only shows the site's own files, not {url}")
-            return {"string": source.read_bytes(), "filename": source.name}
+            kind = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+            try:
+                from weasyprint.urls import URLFetcherResponse
+            except ImportError:  # an older WeasyPrint takes a dict
+                return {"string": source.read_bytes(), "mime_type": kind, "filename": source.name}
+            return URLFetcherResponse(url, body=source.read_bytes(), headers={"Content-Type": kind})
 
         doc = weasyprint.HTML(string=document, base_url=self.site.config.base_url, url_fetcher=fetch)
         options: dict[str, Any] = {"pdf_identifier": bytes.fromhex(key[:32]), "pdf_variant": "pdf/ua-1",
@@ -193,6 +199,16 @@ class Brochures:
             return bytes(doc.write_pdf(stylesheets=[weasyprint.CSS(string=css, url_fetcher=fetch)], **options))
         except Exception as exc:  # WeasyPrint's own errors have no common base: report, never a traceback
             raise error(self.site.config.source_file, f"the brochure could not be printed: {exc}") from None
+
+    def asset(self, url: str) -> Path | None:
+        """The site's file that a URL of the site (absolute, or a path from the domain) serves, or None."""
+        base_url, base = self.site.config.base_url, self.site.config.base_path
+        path = url[len(base_url) - len(base):] if url.startswith(base_url) else url
+        if not path.startswith(base):
+            return None
+        if self._assets is None:
+            self._assets = {a.output: a.source for a in self.site.assets}
+        return self._assets.get(path[len(base):].split("?")[0].split("#")[0])
 
     def _theme_file(self, name: str) -> str:
         """A file of the theme's templates/ folder (the site's templates/ first)."""
