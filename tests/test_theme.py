@@ -226,3 +226,12 @@ def test_root_404_for_hosts_that_serve_only_that_one(example_output: Path):
     for lang in ("vi", "en"):
         assert f'href="/{lang}/" hreflang="{lang}"' in root
     assert 'href="/vi/" hreflang="vi"' in (example_output / "en" / "404.html").read_text(encoding="utf-8")
+
+
+def test_home_advertises_no_section_with_nothing_of_its_own(example_output: Path):
+    """The media section (no pages, no sources: it only points elsewhere) is not one of the home's cards."""
+    for lang, media, products in (("vi", "/vi/tu-lieu/", "/vi/san-pham-chu-luc/"), ("en", "/en/media/", "/en/products/")):
+        home = (example_output / lang / "index.html").read_text(encoding="utf-8")
+        cards = re.findall(r'<li class="card"><h3><a href="([^"]+)"', home)
+        assert products in cards and media not in cards, (lang, cards)
+        assert (example_output / media.strip("/") / "index.html").is_file()
