@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_SITE, REQUIRE_ALL, SITE_YAML, build, need, page
+from conftest import EXAMPLE_SITE, REPO, REQUIRE_ALL, SITE_YAML, build, need, page
 from generator.brochure import MAX_BYTES, weasyprint_version
 from generator.build import Builder, BuildOptions
 from generator.config import load_config
@@ -100,6 +101,10 @@ def test_every_font_is_embedded_and_the_pdf_is_tagged_a4(brochures: dict[str, Pa
         assert re.search(r"^Tagged:\s+yes", info, re.M), info
         assert "(A4)" in info
         assert re.search(r"^CreationDate:", info, re.M), info  # from the content, not the clock
+        # Working links: the contents and the links between pages lead to the chapters' destinations.
+        dests = subprocess.run(["pdfinfo", "-dests", str(pdf)], capture_output=True, text=True, check=True).stdout
+        names = set(re.findall(r'"([^"]+)"', dests))
+        assert {f"c{i}" for i in range(1, 12)} | {"endnotes"} <= names, sorted(names)
 
 
 def test_contents_page_numbers_are_the_pages_of_the_headings(brochures: dict[str, Path]) -> None:
@@ -200,6 +205,19 @@ def test_an_edit_remakes_the_brochure_only_when_one_of_its_pages_changed(make_si
     assert "A 5% tax rate (2025)." in pdftotext(pdf)
     size = round(len(pdf.read_bytes()) / 1000)
     assert f"PDF, {size} kB" in (tmp_path / "out/en/index.html").read_text(encoding="utf-8")
+
+
+def test_without_weasyprint_the_build_warns_and_leaves_the_brochure_out(make_site: Callable[..., Path],
+                                                                       tmp_path: Path) -> None:
+    site = small_site(make_site)
+    # A real build in its own process, where `import weasyprint` fails as it does where it is not installed.
+    code = ("import sys; sys.modules['weasyprint'] = None; from generator.cli import main; "
+            f"sys.argv = ['sitegen', 'build', '--site', {str(site)!r}]; main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "warning: the brochure is left out: WeasyPrint cannot be loaded" in done.stdout + done.stderr
+    assert not list((site / "output").rglob("*.pdf"))
+    assert "brochure-link" not in (site / "output/en/index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("yaml", "message"), [
