@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from generator.templates import absolute_url
+from generator.urls import absolute as absolute_url
 
 
 @given(st.sampled_from(["https://thaibinh.example.org/", "https://a.org/sub/", "http://127.0.0.1:8000/p/"]),
