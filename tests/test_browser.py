@@ -94,19 +94,28 @@ def visible_rows(page) -> int:
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_directory_filters_hide_rows_and_reset(browser, server, lang):
-    for name, field, value in (("parks", "status", "planned"), ("parks", "district", "Tiền Hải"),
-                               ("projects", "district", "Tiền Hải")):
+    for name in ("parks", "projects"):
         page = open_page(browser, server, PAGES[name][lang])
         total = visible_rows(page)
-        selector = f'tr[data-item][data-{field}="{value}"]'
-        expected = page.evaluate("s => document.querySelectorAll(s).length", selector)
-        assert page.is_visible("form.filters") and 0 < expected < total, (name, field)
-        page.select_option(f'form.filters select[name="{field}"]', value)
-        assert visible_rows(page) == expected
-        status = page.inner_text("form.filters [role=status]")
-        assert str(expected) in status and str(total) in status
-        page.click('form.filters button[type="reset"]')
-        page.wait_for_function(f"document.querySelectorAll('tr[data-item]:not([hidden])').length == {total}")
+        assert page.is_visible("form.filters") and total > 1, name
+        tried = 0
+        for field in page.eval_on_selector_all("form.filters select", "els => els.map(e => e.name)"):
+            # every value of the select (the content decides which there are) that keeps some rows, not all
+            for value in page.eval_on_selector_all(f'form.filters select[name="{field}"] option',
+                                                   "os => os.map(o => o.value).filter(Boolean)"):
+                expected = page.evaluate("""([f, v]) => [...document.querySelectorAll('tr[data-item]')]
+                    .filter(r => (r.getAttribute('data-' + f) || '').split('|').includes(v)).length""", [field, value])
+                if not 0 < expected < total:
+                    continue
+                page.select_option(f'form.filters select[name="{field}"]', value)
+                assert visible_rows(page) == expected, (name, field, value)
+                status = page.inner_text("form.filters [role=status]")
+                assert str(expected) in status and str(total) in status
+                page.click('form.filters button[type="reset"]')
+                page.wait_for_function(f"document.querySelectorAll('tr[data-item]:not([hidden])').length == {total}")
+                tried += 1
+                break
+        assert tried >= 1, name
         assert page.problems == []
         page.context.close()
 
@@ -119,16 +128,23 @@ def test_without_javascript_the_full_list_and_menu_show(browser, server):
     page.context.close()
 
 
-@pytest.mark.parametrize("lang", ["vi", "en"])
-def test_markdown_table_alignment_shows_under_the_sites_csp(browser, server, lang):
+def test_markdown_table_alignment_shows_under_the_sites_csp(browser, make_site, tmp_path):
     """`---:` in a Markdown table right-aligns the column, through a class: the CSP the hosting configs send
-    blocks inline styles."""
-    page = open_page(browser, server, PAGES["parks"][lang])
-    cells = page.locator(".prose td.align-right")
-    assert cells.count() >= 5
-    assert cells.first.evaluate("el => getComputedStyle(el).textAlign") == "right"
-    assert page.locator(".prose td:not(.align-right)").first.evaluate("el => getComputedStyle(el).textAlign") == "left"
-    page.context.close()
+    blocks inline styles. (A site of its own: the example site's tables change with its content.)"""
+    from conftest import build
+    from conftest import page as md_page
+
+    table = "| Park | Area (ha) |\n| --- | ---: |\n" + "".join(f"| Park {n} | {n * 100} |\n" for n in range(6))
+    site = make_site({"content/en/table.md": md_page("Table", table)})
+    out = tmp_path / "out"
+    assert build(site, "--output", out).exit_code == 0
+    with serve_folder(out) as base:
+        page = open_page(browser, base, "/en/table/")
+        cells = page.locator(".prose td.align-right")
+        assert cells.count() == 6
+        assert cells.first.evaluate("el => getComputedStyle(el).textAlign") == "right"
+        assert page.locator(".prose td:not(.align-right)").first.evaluate("el => getComputedStyle(el).textAlign") == "left"
+        page.context.close()
 
 
 def test_phone_menu_opens_and_closes(browser, server):
