@@ -17,8 +17,9 @@ venv: $(STAMP)
 build: $(STAMP)
 	$(BIN)/sitegen build
 
+# On all cores (pytest-xdist), one line per test as it finishes, the ten slowest at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto -v --durations=10
 
 serve: $(STAMP)
 	$(BIN)/sitegen serve
