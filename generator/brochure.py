@@ -14,9 +14,11 @@ import datetime as dt
 import hashlib
 import html
 import mimetypes
+import multiprocessing
 import os
 import re
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +27,12 @@ import jinja2
 from markupsafe import Markup
 
 from generator import urls
-from generator.cache import FOLDER, code_version
+from generator.cache import FOLDER, code_version, fingerprint
 from generator.config import BrochureEntry, BrochureSpec
 from generator.context import Contexts, Reads
 from generator.errors import Problems, SitegenError, error
 from generator.model import Page, PageKey, Site
+from generator.parallel import can_fork, workers
 from generator.templates import get_template, render
 
 MAX_BYTES = 3 * 1024 * 1024
@@ -82,6 +85,34 @@ class Made:
         return f"{kb / 1000:.1f} MB" if kb >= 1000 else f"{max(1, round(kb))} kB"
 
 
+@dataclass(frozen=True)
+class _Draft:
+    document: str
+    css: str
+    key: str  # SHA-256 of everything the PDF is made of (but sitegen's code)
+    date: dt.date | None
+    reads: frozenset[PageKey]
+    kept: Path | None  # where the cache keeps its PDF
+
+    def cached(self) -> bytes | None:
+        try:
+            return self.kept.read_bytes() if self.kept is not None else None
+        except OSError:
+            return None
+
+
+_PRINTER: Brochures | None = None  # the Brochures whose drafts forked processes print
+
+
+def _print(args: tuple[str, str, str]) -> bytes | None:
+    """In a forked process: print one brochure (None on an error, which printing it again then reports)."""
+    assert _PRINTER is not None
+    try:
+        return _PRINTER.print(*args)
+    except SitegenError:
+        return None
+
+
 class Brochures:
     """The brochures of a site: resolved on creation, printed on first use and kept for this build."""
 
@@ -95,6 +126,7 @@ class Brochures:
         self.version = weasyprint_version() if self.specs else None
         self.fonts = font_faces() if self.specs else None
         self._made: dict[str, Made] = {}
+        self._printed: dict[str, bytes] = {}  # by digest, printed by `prepare`
         self._assets: dict[str, Path] | None = None
 
     @property
@@ -114,9 +146,24 @@ class Brochures:
         problems.add(self.site.config.source_file, f"the brochure is left out: {why}", warning=True)
 
     def prepare(self) -> None:
-        """Make every brochure now (from the cache when its inputs are unchanged), before workers fork."""
-        for lang in self.languages():
-            self.made(lang)
+        """Make every brochure now, before workers fork: from the cache when its inputs are unchanged, the
+        others printed side by side in forked processes when there are several and forking is safe."""
+        drafts = {lang: self._draft(lang) for lang in self.languages()}
+        todo = [d for d in drafts.values() if d.cached() is None]
+        if len(todo) > 1 and workers() > 1 and can_fork():
+            global _PRINTER
+            _PRINTER = self
+            try:
+                with ProcessPoolExecutor(max_workers=min(len(todo), workers()),
+                                         mp_context=multiprocessing.get_context("fork")) as pool:
+                    for draft, pdf in zip(todo, pool.map(_print, [(d.document, d.css, d.key) for d in todo]),
+                                          strict=True):
+                        if pdf is not None:
+                            self._printed[draft.key] = pdf
+            finally:
+                _PRINTER = None
+        for lang, draft in drafts.items():
+            self.made(lang, draft)
 
     def link(self, page: Page, reads: Reads) -> Made | None:
         """The brochure that `page` links (its pages then count as read), or None."""
@@ -126,32 +173,40 @@ class Brochures:
         reads.update(made.pages)
         return made
 
-    def made(self, lang: str) -> Made:
+    def made(self, lang: str, draft: _Draft | None = None) -> Made:
         """The language's brochure, printed or taken from the cache."""
         found = self._made.get(lang)
         if found is not None:
             return found
+        draft = draft or self._draft(lang)
+        pdf = self._printed.pop(draft.key, None) or draft.cached()
+        if pdf is None:
+            pdf = self.print(draft.document, draft.css, draft.key)
+        if draft.kept is not None and not draft.kept.is_file():
+            _keep(draft.kept, pdf)
+        spec = self.specs[lang]
+        if len(pdf) > MAX_BYTES:
+            raise _too_big(self.site, spec, len(pdf))
+        url = urls.language_root(self.site.config.base_path, lang) + spec.file
+        found = self._made[lang] = Made(url, urls.output_file(self.site.config.base_path, url), draft.date,
+                                        draft.reads, pdf)
+        return found
+
+    def _draft(self, lang: str) -> _Draft:
+        """The language's brochure before printing: its HTML and CSS, and the digest of all it is made of."""
         spec, pages = self.specs[lang], self.pages[lang]
-        base = self.site.config.base_path
         date = brochure_date(pages)
         reads: Reads = {p.key for p in pages}
         document = self.html(spec, pages, date, reads)
         css = (self.fonts or "") + self._theme_file("brochure.css")
         pictures = [hashlib.sha256(path.read_bytes()).hexdigest() for src in re.findall(r'\bsrc="([^"]+)"', document)
                     if (path := self.asset(html.unescape(src))) is not None]
-        made_of = (code_version(), self.version or "", css, document, *pictures)
-        key = hashlib.sha256("\0".join(made_of).encode("utf-8")).hexdigest()
-        kept = self.cache_root / FOLDER / "brochures" / f"{lang}.{key[:40]}.pdf" if self.cache_root else None
-        pdf = kept.read_bytes() if kept is not None and kept.is_file() else None
-        if pdf is None:
-            pdf = self.print(document, css, key)
-            if kept is not None:
-                _keep(kept, pdf)
-        if len(pdf) > MAX_BYTES:
-            raise _too_big(self.site, spec, len(pdf))
-        url = urls.language_root(base, lang) + spec.file
-        found = self._made[lang] = Made(url, urls.output_file(base, url), date, frozenset(reads), pdf)
-        return found
+        # The PDF's identifier is a digest of its input; the cache's key adds sitegen's code.
+        made_of = "\0".join((self.version or "", css, document, *pictures))
+        key = hashlib.sha256(made_of.encode("utf-8")).hexdigest()
+        kept = (self.cache_root / FOLDER / "brochures" / f"{lang}.{fingerprint([code_version(), key])[:40]}.pdf"
+                if self.cache_root else None)
+        return _Draft(document, css, key, date, frozenset(reads), kept)
 
     def html(self, spec: BrochureSpec, pages: list[Page], date: dt.date | None, reads: Reads) -> str:
         """The brochure as one HTML document, from the theme's brochure.html; the pages listed in it go
