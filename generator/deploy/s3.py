@@ -69,7 +69,8 @@ class Bucket:
             if session.get_credentials() is None:
                 raise self.error("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the "
                                  "environment, or use an AWS profile (AWS_PROFILE, or profile: in the target)")
-            options = botocore.config.Config(
+            options = botocore.config.Config(  # checksums only where required: S3-compatibles lack the new ones
+                request_checksum_calculation="when_required", response_checksum_validation="when_required",
                 connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
                 max_pool_connections=jobs, s3={"addressing_style": "path" if target.endpoint else "auto"})
             self.client = session.client("s3", endpoint_url=target.endpoint, region_name=target.region,
@@ -86,27 +87,33 @@ class Bucket:
 
         try:
             return fn(**kwargs)
-        except bx.ClientError as exc:
+        except (bx.ClientError, bx.BotoCoreError) as exc:
+            raise self.translate(exc, what) from None
+
+    def translate(self, exc: Exception, what: str) -> SitegenError:
+        """The located error for a boto3 failure while trying to do `what`."""
+        import botocore.exceptions as bx
+
+        if isinstance(exc, bx.ClientError):
             err = exc.response.get("Error", {})
             code, message = str(err.get("Code", "")), str(err.get("Message", ""))
             if code == "NoSuchBucket":
-                raise self.error(f"bucket {self.name!r} does not exist at {self.where}; create it first") from None
+                return self.error(f"bucket {self.name!r} does not exist at {self.where}; create it first")
             if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
                         "InvalidClientTokenId", "UnrecognizedClientException", "AuthorizationHeaderMalformed"):
-                raise self.error(f"{self.where} refused the credentials ({code}) while trying to {what}: check "
-                                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the AWS profile") from None
+                return self.error(f"{self.where} refused the credentials ({code}) while trying to {what}: check "
+                                  "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the AWS profile")
             if code in ("AccessDenied", "403", "AllAccessDisabled"):
-                raise self.error(f"access denied while trying to {what} in bucket {self.name!r}: the credentials "
-                                 "lack the permission") from None
-            raise self.error(f"could not {what}: {code or 'error'}: {message or exc}") from None
-        except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
-                bx.ConnectionClosedError) as exc:
-            raise self.error(f"cannot reach {self.where} to {what}: {exc}") from None
-        except bx.NoCredentialsError:
-            raise self.error("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use an "
-                             "AWS profile") from None
-        except bx.BotoCoreError as exc:
-            raise self.error(f"could not {what}: {exc}") from None
+                return self.error(f"access denied while trying to {what} in bucket {self.name!r}: the "
+                                  "credentials lack the permission")
+            return self.error(f"could not {what}: {code or 'error'}: {message or exc}")
+        if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
+                            bx.ConnectionClosedError)):
+            return self.error(f"cannot reach {self.where} to {what}: {exc}")
+        if isinstance(exc, bx.NoCredentialsError):
+            return self.error("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use an "
+                              "AWS profile")
+        return self.error(f"could not {what}: {exc}")
 
     def listing(self) -> dict[str, str]:
         """Every stored object below the prefix (but the manifest), as relative path → ETag."""
@@ -156,10 +163,22 @@ class Bucket:
         return str(reply["ETag"])
 
     def delete(self, paths: list[str]) -> None:
+        """Delete in batches of 1000, or one by one where the store has no batch delete (Google's XML API)."""
+        import botocore.exceptions as bx
+
         for start in range(0, len(paths), 1000):
             batch = [{"Key": self.prefix + p} for p in paths[start:start + 1000]]
-            reply = self.call("delete old files", self.client.delete_objects, Bucket=self.name,
-                              Delete={"Objects": batch, "Quiet": True})
+            try:
+                reply = self.client.delete_objects(Bucket=self.name, Delete={"Objects": batch, "Quiet": True})
+            except bx.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in ("NotImplemented", "InvalidArgument",
+                                                                     "InvalidRequest", "MalformedXML"):
+                    raise self.translate(exc, "delete old files") from None
+                for item in batch:
+                    self.call(f"delete {item['Key']}", self.client.delete_object, Bucket=self.name, Key=item["Key"])
+                continue
+            except bx.BotoCoreError as exc:
+                raise self.translate(exc, "delete old files") from None
             if reply.get("Errors"):
                 first = reply["Errors"][0]
                 raise self.error(f"could not delete {first.get('Key')}: {first.get('Code')} {first.get('Message')}")
