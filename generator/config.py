@@ -351,6 +351,11 @@ def _deploy(raw: Any, f: _Field) -> tuple[DeployTarget, ...]:
             f.bad(f"deploy target {name!r} needs a url such as s3://bucket/prefix, ssh://user@host/path or "
                   "git:../site-pages.git", i, "url")
             continue
+        try:
+            parts.port  # noqa: B018  (raises ValueError for a port that is not a number in range)
+        except ValueError:
+            f.bad(f"deploy target {name!r}: the port in the url is not a number from 1 to 65535", i, "url")
+            continue
         if kind != "git" and parts.password is not None:
             f.bad(f"deploy target {name!r}: a password in the url must not be written in site.yaml; "
                   "credentials come only from the environment or an AWS profile or SSH key", i, "url")

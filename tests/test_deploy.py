@@ -328,6 +328,8 @@ def test_bad_targets_are_located(tmp_path: Path) -> None:
         "10:6: deploy target 'b' is listed twice",
         "11:15: deploy target 'c' needs the server's folder in its url: ssh://user@host/var/www/site",
     ]
+    assert problems(tmp_path, "deploy: [{name: d, url: 'ssh://host:99999/var/www'}]\n") == [
+        "7:20: deploy target 'd': the port in the url is not a number from 1 to 65535"]
     assert problems(tmp_path, "deploy: s3://bucket\n") == [
         "7:1: deploy must be a list of targets such as [{name: prod, url: 's3://bucket'}]"]
 

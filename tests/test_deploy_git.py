@@ -62,6 +62,7 @@ def test_output_is_committed_to_the_branch_once_per_change(site: Path, tmp_path:
     assert git(pages, "show", "gh-pages:CNAME") == "thaibinh.example.org"
     assert git(pages, "show", "gh-pages:en/index.html") == (site / "output/en/index.html").read_text().strip()
     assert not any(p.endswith(".gz") or p == ".sitegen" for p in branch_files(pages))
+    assert git(pages, "show", "gh-pages:files/report [2025]*.csv") == "a,b"  # names are not patterns
     head = git(pages, "rev-parse", "gh-pages")
     assert go(site).sent == [] and git(pages, "rev-parse", "gh-pages") == head  # no commit when nothing changed
     before = branch_files(pages)

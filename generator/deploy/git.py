@@ -52,7 +52,7 @@ class Git:
         self.config, self.target = config, target
         self.repo, self.index = tmp / "repo.git", tmp / "index"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in KEEP_ENV}
-        self.env.update(GIT_INDEX_FILE=str(self.index), GIT_TERMINAL_PROMPT="0")
+        self.env.update(GIT_INDEX_FILE=str(self.index), GIT_TERMINAL_PROMPT="0", GIT_LITERAL_PATHSPECS="1")
 
     def error(self, message: str) -> Exception:
         return target_error(self.config, self.target, message)

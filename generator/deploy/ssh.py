@@ -95,7 +95,10 @@ def deploy_ssh(config: Config, target: DeployTarget, output: Path, options: Depl
                          "else echo none; fi", "look at the site's folder").split("\n")
     if "no-rsync" in state:
         raise server.error(f"rsync is not installed on {server.dest}")
-    kind = next(line for line in state if line in ("link", "folder", "other", "none"))
+    kind = next((line for line in state if line in ("link", "folder", "other", "none")), "")
+    if not kind:
+        raise server.error(f"could not look at {server.path} on {server.dest}: the server's shell said "
+                           f"{' '.join(state).strip()[:200]!r}")
     if kind == "other":
         raise server.error(f"{server.path} on {server.dest} is a file, not a folder")
     current = ""
