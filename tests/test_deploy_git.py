@@ -32,7 +32,8 @@ def site(make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.Mon
         "deploy:\n  - {name: pages, url: 'git:../pages.git'}\n  - {name: self, url: 'git:.', branch: gh-pages}\n")
     root = make_site({"content/en/news/_index.md": page("News"),
                       **{f"content/en/news/p{i}.md": page(f"Story {i}", "Text.", date=f"2025-01-0{i + 1}")
-                         for i in range(3)}}, site_yaml=yaml)
+                         for i in range(3)},
+                      "static/files/report [2025]*.csv": "a,b\n"}, site_yaml=yaml)
     (root / ".gitignore").write_text("output/\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", ".")
