@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
 import unicodedata
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +33,15 @@ def pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> s
     pages = (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
     text = subprocess.run(["pdftotext", *pages, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return unicodedata.normalize("NFC", text)
+
+
+def inflated(data: bytes) -> list[bytes]:
+    """The PDF's objects as written, and its compressed streams (where object streams keep the catalog)."""
+    out = [data]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        with contextlib.suppress(zlib.error):
+            out.append(zlib.decompress(m.group(1)))
+    return out
 
 
 def flat(text: str) -> str:
@@ -101,6 +112,9 @@ def test_every_font_is_embedded_and_the_pdf_is_tagged_a4(brochures: dict[str, Pa
         assert re.search(r"^Tagged:\s+yes", info, re.M), info
         assert "(A4)" in info
         assert re.search(r"^CreationDate:", info, re.M), info  # from the content, not the clock
+        meta = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert 'pdfuaid:part="1"' in meta, meta  # PDF/UA-1
+        assert f"/Lang ({pdf.parent.name})".encode() in b"".join(inflated(pdf.read_bytes())), "no document language"
         # Working links: the contents and the links between pages lead to the chapters' destinations.
         dests = subprocess.run(["pdfinfo", "-dests", str(pdf)], capture_output=True, text=True, check=True).stdout
         names = set(re.findall(r'"([^"]+)"', dests))
