@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import re
 import subprocess
 import sys
@@ -232,6 +233,20 @@ def test_without_weasyprint_the_build_warns_and_leaves_the_brochure_out(make_sit
     assert "warning: the brochure is left out: WeasyPrint cannot be loaded" in done.stdout + done.stderr
     assert not list((site / "output").rglob("*.pdf"))
     assert "brochure-link" not in (site / "output/en/index.html").read_text(encoding="utf-8")
+
+
+def test_a_brochure_over_3_mb_is_an_error(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    need_weasyprint()
+    from PIL import Image  # (installed with WeasyPrint)
+
+    site = small_site(make_site)
+    noise = Image.frombytes("RGB", (1200, 1000), random.Random(17).randbytes(1200 * 1000 * 3))
+    noise.save(site / "content/en/noise.png")
+    (site / "content/en/invest.md").write_text(page("Invest", "![Noise](noise.png)", translation_key="invest"),
+                                               encoding="utf-8")
+    result = build(site)
+    assert result.exit_code == 1
+    assert re.search(r"site\.yaml:\d+:\d+: the en brochure is 3\.\d MB, more than 3 MB", result.output), result.output
 
 
 @pytest.mark.parametrize(("yaml", "message"), [
