@@ -35,7 +35,7 @@ from generator.model import Page, PageKey, Site
 from generator.parallel import can_fork, workers
 from generator.templates import get_template, render
 
-MAX_BYTES = 3 * 1024 * 1024
+MAX_BYTES = 3_000_000  # "at most 3 MB", as the link shows sizes (1 MB = 1,000,000 bytes)
 # Fonts that cover Vietnamese fully and whose licences allow embedding (SIL OFL; Bitstream Vera's licence).
 FONT_SETS = (
     ("Noto Sans", Path("/usr/share/fonts/truetype/noto"), "NotoSans-{}.ttf",
@@ -164,6 +164,7 @@ class Brochures:
                 _PRINTER = None
         for lang, draft in drafts.items():
             self.made(lang, draft)
+        self.contexts.bodies.flush()  # (the pages' Markdown converted here, for the next build)
 
     def link(self, page: Page, reads: Reads) -> Made | None:
         """The brochure that `page` links (its pages then count as read), or None."""
@@ -195,6 +196,7 @@ class Brochures:
     def _draft(self, lang: str) -> _Draft:
         """The language's brochure before printing: its HTML and CSS, and the digest of all it is made of."""
         spec, pages = self.specs[lang], self.pages[lang]
+        self.contexts.bodies.prefetch([p.key for p in pages])
         date = brochure_date(pages)
         reads: Reads = {p.key for p in pages}
         document = self.html(spec, pages, date, reads)
