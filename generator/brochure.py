@@ -47,6 +47,17 @@ FONT_SETS = (
 )
 
 
+# Languages written in Chinese characters or Hangul: their text falls back, through fontconfig, to Noto Sans
+# CJK (Debian's fonts-noto-cjk, SIL OFL), in the form of each language's characters.
+CJK_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+CJK = {"ja": "Noto Sans CJK JP", "ko": "Noto Sans CJK KR", "zh": "Noto Sans CJK SC", "zh-Hant": "Noto Sans CJK TC"}
+
+
+def cjk_family(lang: str) -> str | None:
+    """The CJK font a language needs, if it needs one."""
+    return CJK.get(lang) or CJK.get(lang.split("-")[0])
+
+
 def weasyprint_version() -> str | None:
     """WeasyPrint's version, or None when it (or the Pango it needs) cannot be loaded."""
     try:
@@ -134,16 +145,26 @@ class Brochures:
         return self.version is not None and self.fonts is not None
 
     def languages(self) -> list[str]:
-        """The languages whose brochure this build makes."""
-        return [lang for lang in self.site.config.codes if lang in self.specs] if self.available else []
+        """The languages whose brochure this build makes (one that needs a CJK font only where it is)."""
+        if not self.available:
+            return []
+        return [lang for lang in self.site.config.codes if lang in self.specs
+                and (cjk_family(lang) is None or CJK_FILE.is_file())]
 
     def warn(self, problems: Problems) -> None:
         """A warning when site.yaml asks for brochures that cannot be made here."""
+        self._warn_cjk(problems)
         if not self.specs or self.available:
             return
         why = ("WeasyPrint cannot be loaded (pip install weasyprint; it needs Debian's libpango-1.0-0)"
                if self.version is None else "no font covering Vietnamese is installed (apt install fonts-noto-core)")
         problems.add(self.site.config.source_file, f"the brochure is left out: {why}", warning=True)
+
+    def _warn_cjk(self, problems: Problems) -> None:
+        for lang in self.specs:
+            if self.available and cjk_family(lang) and not CJK_FILE.is_file():
+                problems.add(self.site.config.source_file, f"the {lang} brochure is left out: it needs a font for "
+                             "its characters (apt install fonts-noto-cjk)", warning=True)
 
     def prepare(self) -> None:
         """Make every brochure now, before workers fork: from the cache when its inputs are unchanged, the
@@ -200,7 +221,9 @@ class Brochures:
         date = brochure_date(pages)
         reads: Reads = {p.key for p in pages}
         document = self.html(spec, pages, date, reads)
-        css = (self.fonts or "") + self._theme_file("brochure.css")
+        family = cjk_family(lang)
+        css = (self.fonts or "") + self._theme_file("brochure.css") + (
+            f':root, :root * {{ font-family: "Brochure", "{family}"; }}\n' if family else "")
         pictures = [hashlib.sha256(path.read_bytes()).hexdigest() for src in re.findall(r'\bsrc="([^"]+)"', document)
                     if (path := self.asset(html.unescape(src))) is not None]
         # The PDF's identifier is a digest of its input; the cache's key adds sitegen's code.
@@ -227,6 +250,8 @@ class Brochures:
         template = get_template(self.envs[lang], ["brochure.html"])
         document = render(template, ctx, self.site.config.source_file)
         svg_css = html.escape(self._theme_file("brochure-svg.css"), quote=False)
+        family = cjk_family(lang)
+        svg_css += f'text {{ font-family: "Brochure", "{family}"; }}\n' if svg_css and family else ""
         return _SVG.sub(lambda m: f"{m.group(0)}<style>{svg_css}</style>", document) if svg_css else document
 
     def print(self, document: str, css: str, key: str) -> bytes:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_SITE, REPO, REQUIRE_ALL, SITE_YAML, build, need, page
-from generator.brochure import MAX_BYTES, weasyprint_version
+from generator.brochure import CJK_FILE, MAX_BYTES, weasyprint_version
 from generator.build import Builder, BuildOptions
 from generator.config import load_config
 
@@ -220,6 +220,32 @@ def test_an_edit_remakes_the_brochure_only_when_one_of_its_pages_changed(make_si
     assert "A 5% tax rate (2025)." in pdftotext(pdf)
     size = round(len(pdf.read_bytes()) / 1000)
     assert f"PDF, {size} kB" in (tmp_path / "out/en/index.html").read_text(encoding="utf-8")
+
+
+def test_japanese_and_korean_brochures_embed_noto_sans_cjk(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    need_weasyprint()
+    need("pdffonts", "the brochure's fonts are listed with Poppler")
+    if not CJK_FILE.is_file():
+        message = "fonts-noto-cjk is not installed (Japanese and Korean brochures); .ci/run installs it"
+        if REQUIRE_ALL:
+            pytest.fail(message)
+        pytest.skip(message)
+    yaml = SITE_YAML.replace("  - {code: en, name: English, locale: en_US}\n", "  - {code: en, name: English, locale: en_US}\n"
+                             "  - {code: ja, name: 日本語, locale: ja_JP}\n  - {code: ko, name: 한국어, locale: ko_KR}\n")
+    yaml = yaml.replace("en: Test site}", "en: Test site, ja: テスト, ko: 테스트}")
+    site = make_site({
+        "content/ja/_index.md": page("ホーム", "タイビン省の工業団地と投資手続きをご案内します。"),
+        "content/ko/_index.md": page("홈", "타이빈의 산업단지와 투자 절차를 안내합니다."),
+    }, site_yaml=yaml + "brochure:\n" + "".join(f"  {lang}: {{title: {title}, pages: [_index.md]}}\n" for lang, title in (
+        ("vi", "Cẩm nang"), ("en", "Brochure"), ("ja", "投資の手引き"), ("ko", "투자 안내서"))))
+    assert build(site, "--output", tmp_path / "out").exit_code == 0
+    for lang, family, text in (("ja", "Noto-Sans-CJK-JP", "タイビン省の工業団地と投資手続きをご案内します。"),
+                               ("ko", "Noto-Sans-CJK-KR", "타이빈의 산업단지와 투자 절차를 안내합니다.")):
+        pdf = tmp_path / "out" / lang / "brochure.pdf"
+        rows = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+        assert rows and all(row.split()[-5] == "yes" for row in rows), rows
+        assert any(family in row for row in rows), rows
+        assert text.replace(" ", "") in flat(pdftotext(pdf)).replace(" ", "")  # (CJK lines break anywhere)
 
 
 def test_without_weasyprint_the_build_warns_and_leaves_the_brochure_out(make_site: Callable[..., Path],
