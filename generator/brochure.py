@@ -152,19 +152,16 @@ class Brochures:
                 and (cjk_family(lang) is None or CJK_FILE.is_file())]
 
     def warn(self, problems: Problems) -> None:
-        """A warning when site.yaml asks for brochures that cannot be made here."""
-        self._warn_cjk(problems)
-        if not self.specs or self.available:
+        """A warning for each brochure that site.yaml asks for and that cannot be made here."""
+        if self.specs and not self.available:
+            why = ("WeasyPrint cannot be loaded (pip install weasyprint; it needs Debian's libpango-1.0-0)"
+                   if self.version is None else
+                   "no font covering Vietnamese is installed (apt install fonts-noto-core)")
+            problems.add(self.site.config.source_file, f"the brochure is left out: {why}", warning=True)
             return
-        why = ("WeasyPrint cannot be loaded (pip install weasyprint; it needs Debian's libpango-1.0-0)"
-               if self.version is None else "no font covering Vietnamese is installed (apt install fonts-noto-core)")
-        problems.add(self.site.config.source_file, f"the brochure is left out: {why}", warning=True)
-
-    def _warn_cjk(self, problems: Problems) -> None:
-        for lang in self.specs:
-            if self.available and cjk_family(lang) and not CJK_FILE.is_file():
-                problems.add(self.site.config.source_file, f"the {lang} brochure is left out: it needs a font for "
-                             "its characters (apt install fonts-noto-cjk)", warning=True)
+        for lang in sorted(set(self.specs) - set(self.languages())):
+            problems.add(self.site.config.source_file, f"the {lang} brochure is left out: it needs a font for its "
+                         "characters (apt install fonts-noto-cjk)", warning=True)
 
     def prepare(self) -> None:
         """Make every brochure now, before workers fork: from the cache when its inputs are unchanged, the
