@@ -84,7 +84,7 @@ _LOOSE_LIST = st.lists(_ITEM, min_size=2, max_size=4).map("\n\n".join)
 _ADMONITION = st.tuples(
     st.sampled_from(["note", "warning", "danger", "tip custom", "x-y"]),
     st.sampled_from(["", " \"Lưu ý\"", " \"\"", " \"<b>t</b>\"", " \"a\" b"]),
-    st.lists(st.one_of(_LINES, _ITEM, _FENCE, st.just("!!! note\n    inner")), max_size=3)).map(
+    st.lists(st.one_of(_LINES, _ITEM, _FENCE, _TABLE, _HEADING, st.just("!!! note\n    inner")), max_size=3)).map(
     lambda t: f"!!! {t[0]}{t[1]}\n" + "\n\n".join("\n".join("    " + line for line in part.split("\n"))
                                                  for part in t[2]))
 _FOOTNOTE_DEF = st.tuples(st.sampled_from(["1", "n", "2", "x y"]), _LINES,
