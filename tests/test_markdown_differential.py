@@ -130,13 +130,14 @@ def test_fence_options_are_kept_whether_or_not_the_page_has_a_brace(text):
     assert 'hl_lines="[1, 3]"' in Converter().convert(text, "vi", TARGETS.get).html
 
 
-@pytest.mark.parametrize("text", ["``` { .python linenums=True }\nx\n```", "``` { guess_lang=False }\nx\n```",
-                                  "Para.\n\n``` { .python noclasses=True }\nx\n```"])
+@pytest.mark.parametrize("text", ["``` { .python linenums=True }\nx\n```", "Para.\n\n``` { guess_lang=False }\nx\n```",
+                                  "a\n\n```\nx\n\n```\n\n``` { .python noclasses=True }\nx\n\ny\n```\n\nb"])
 def test_boolean_fence_options_are_a_problem_on_the_page(text):
-    """Python-Markdown 3.11 cannot write a boolean option (TypeError): a located problem, not a traceback."""
+    """Python-Markdown 3.11 cannot write a boolean option (TypeError): a problem on the fence's line, not a
+    traceback."""
     compare(text)
     rendered = Converter().convert(text, "vi", TARGETS.get, first_line=4)
-    assert rendered.html == "" and [line for line, _ in rendered.problems] == [4]
+    assert rendered.html == "" and [line for line, _ in rendered.problems] == [4 + text[:text.index("`")].count("\n")]
     assert "could not convert this page (TypeError: cannot serialize" in rendered.problems[0][1]
 
 
@@ -147,7 +148,7 @@ def test_a_page_python_markdown_cannot_convert_fails_the_build_with_a_located_li
     (site / "content/vi/b.md").write_text(page("B", "Đoạn.\n\n``` { .python linenums=True }\nx = 1\n```"))
     result = build(site)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert re.search(r"content/vi/b\.md:4:1: Python-Markdown [\d.]+ could not convert this page", result.output)
+    assert re.search(r"content/vi/b\.md:6:1: Python-Markdown [\d.]+ could not convert this page", result.output)
     assert tree_digest(site / "output") == before
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -131,15 +132,45 @@ class Converter:
                 return _failed(first_line, "this page nests too deeply to convert (lists or quotes hundreds of "
                                            "levels deep)")
             except Exception as error:  # noqa: BLE001 - a bug or limit of Python-Markdown, met by this page
-                return _failed(first_line, f"Python-Markdown {markdown.__version__} could not convert this page "
-                                           f"({type(error).__name__}: {error}): look for an unusual construct, "
-                                           "such as an option on a code fence")
+                return _failed(self._failing_line(text, first_line),
+                               f"Python-Markdown {markdown.__version__} could not convert this page "
+                               f"({type(error).__name__}: {error}): look for an unusual construct here, such as an "
+                               "option on a code fence")
             tokens = getattr(md, "toc_tokens", [])
         if self.unsafe_html:
             html = block_raw_links(html)
         toc = tuple(_plain_toc(tokens))
         problems = tuple((line_of(text, written, first_line), msg) for written, msg in links.problems)
         return Rendered(html, toc, problems)
+
+    def _failing_line(self, text: str, first_line: int) -> int:
+        """The first line of the fewest blocks (text between blank lines) that fail to convert on their own,
+        found by bisection; `first_line` when that cannot be told."""
+        separators = list(re.finditer(r"\n\s*\n", text))
+        starts, ends = [0] + [m.end() for m in separators], [m.start() for m in separators] + [len(text)]
+
+        def fails(part: str) -> bool:
+            md, _ = self._converter(part)
+            md.reset()
+            try:
+                md.convert(part)
+            except Exception:  # noqa: BLE001 - the failure being looked for
+                return True
+            return False
+
+        try:
+            with _time_limit(self.time_limit):
+                low, high = 0, len(ends) - 1  # the first block with which the text fails: where it ends
+                while low < high:
+                    middle = (low + high) // 2
+                    low, high = (low, middle) if fails(text[:ends[middle]]) else (middle + 1, high)
+                last, low, high = low, 0, low  # then the last block from which it still fails: where it starts
+                while low < high:
+                    middle = (low + high + 1) // 2
+                    low, high = (middle, high) if fails(text[starts[middle]:ends[last]]) else (low, middle - 1)
+        except (TooSlow, RecursionError):
+            return first_line
+        return first_line + text.count("\n", 0, starts[low])
 
 
 def _failed(line: int, message: str) -> Rendered:
