@@ -7,6 +7,7 @@ plan itself is `generator.plan`. Everything else renders into a staging folder t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -76,6 +77,7 @@ class BuildResult:
     full: bool = True
     up_to_date: bool = False
     state: BuildState | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, in pipeline order
 
 
 def build(options: BuildOptions, last: BuildState | None = None,
@@ -85,6 +87,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
     With `last` (the state of the previous build in this process) and the files `changed` since, or with
     the last build's state in the cache, only the outputs that an edit affects are made again."""
     started = time.perf_counter()
+    clock = _Stopwatch()
     root = options.site.resolve()
     config = load_config(root)
     output = check_output_dir(options.output or root / "output", root, config.content_dir)
@@ -93,12 +96,14 @@ def build(options: BuildOptions, last: BuildState | None = None,
         # (a rebuild under serve knows its last state: it neither takes nor keeps fingerprints)
         inputs = _fingerprint(root, options, output) if last is None and cache is not None else None
         kept = _Kept.read(cache, output, inputs) if cache is not None and inputs is not None else None
+        clock.lap("config and last state")
         if kept is not None and inputs is not None and kept.content == inputs[1] and not options.watch:
             return BuildResult(output, dict(kept.summary["pages"]), files=kept.summary["files"], up_to_date=True,
                                status={k: translations.LanguageStatus(k, **v) for k, v in kept.summary["status"]},
                                seconds=time.perf_counter() - started)
         problems = Problems()
         site, envs, sources = _load(config, options, problems, last, changed, cache)
+        clock.lap("discover, parse, site model")
         bodies = Bodies(site, root if cache is not None else None, previous=last.bodies if last else None)
         renderer = Renderer(site, bodies, envs, root if cache is not None else None)
         renderer.brochures.warn(problems)
@@ -106,6 +111,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
         before = last or kept
         todo = plan(before.outline, new_outline, before.deps) if before is not None and (
             last is None or _content_only(root, changed)) else None
+        clock.lap("plan")
         deps: Deps
         if todo is None:
             digests, deps = _render_all(renderer, output, kept.digests if kept else None, problems, options)
@@ -114,6 +120,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
             assert before is not None
             digests, deps, written = _render_planned(renderer, todo, output, before, problems, options)
         bodies.close()
+        clock.lap("render and write")
         state = BuildState(site, new_outline, envs, bodies, sources, digests, deps)
         result = _result(state, output, problems, started, len(written), todo)
         if cache is not None and inputs is not None:
@@ -121,7 +128,8 @@ def build(options: BuildOptions, last: BuildState | None = None,
             stats = (tree_stats([output]) if kept is None or todo is None or site.config.search
                      else kept.patched(output, written))
             _Kept.write(cache, inputs, stats, state, result)
-        return result
+        clock.lap("keep state")
+        return dataclasses.replace(result, timings=clock.laps)
 
 
 def watched(root: Path) -> list[Path]:
@@ -239,6 +247,19 @@ def _result(state: BuildState, output: Path, problems: Problems, started: float,
                        written=written, rendered=len(state.site.pages) if todo is None else todo.pages,
                        warnings=problems.warnings, seconds=time.perf_counter() - started, full=todo is None,
                        up_to_date=todo is not None and not todo.jobs, state=state)
+
+
+class _Stopwatch:
+    """Seconds spent in each stage of one build, for `sitegen build --timings` and the benchmarks."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = self.laps.get(stage, 0.0) + now - self._last
+        self._last = now
 
 
 # -- what the cache keeps between builds ------------------------------------------------------------------

@@ -41,8 +41,10 @@ def cli() -> None:
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update <site>/.sitegen-cache.")
+@click.option("--timings", is_flag=True, help="Print the seconds spent in each stage.")
 @DEBUG
-def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, no_cache: bool, debug: bool) -> None:
+def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, no_cache: bool, timings: bool,
+                  debug: bool) -> None:
     """Build the site into the output folder."""
     try:
         result = build(BuildOptions(site=site, output=output, drafts=drafts, strict=strict, progress=True,
@@ -55,6 +57,9 @@ def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, n
         click.echo(f"{exc.filename or 'output'}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     print_summary(result)
+    if timings:
+        for stage, seconds in result.timings.items():
+            click.echo(f"  {seconds:7.3f} s  {stage}")
 
 
 def print_summary(result: BuildResult) -> None:
@@ -75,7 +80,8 @@ def print_summary(result: BuildResult) -> None:
     for lang, st in result.status.items():
         if st.missing:
             click.echo(f"  {lang}: {len(st.missing)} page(s) without a translation: "
-                       + ", ".join(st.missing[:5]) + (" …" if len(st.missing) > 5 else ""))
+                       + ", ".join(st.missing[:5]) + (" … ('sitegen translations' lists them all)"
+                                                      if len(st.missing) > 5 else ""))
         if st.stale:
             click.echo(f"  {lang}: {len(st.stale)} stale translation(s): "
                        + ", ".join(st.stale[:5]) + (" …" if len(st.stale) > 5 else ""))

@@ -218,3 +218,11 @@ def test_editor_backups_and_drafts_are_no_input(make_site):
     assert not copied & {"a.md~", "#a.md#", "_draft-b.md", ".a.md.swp"}, copied
     seen = {Path(p).name for p, _, _ in tree_stats(watched(site), ignore=skipped)}
     assert "a.md" in seen and not seen & {"a.md~", "#a.md#", "_draft-b.md", ".a.md.swp"}, seen
+
+
+def test_timings_name_every_stage(make_site):
+    site = make_site({"content/vi/a.md": page("A", "Một.")})
+    result = build(site, "--timings")
+    assert result.exit_code == 0, result.output
+    for stage in ("discover, parse, site model", "plan", "render and write", "keep state"):
+        assert re.search(rf"^\s+\d+\.\d{{3}} s  {re.escape(stage)}$", result.output, re.M), (stage, result.output)
