@@ -189,3 +189,20 @@ def test_without_javascript_the_topics_list_is_a_link(served, browser):
         assert page.locator(f"main a[href='/{lang}/tags/']").count() == 1, lang
         assert link.is_visible()
     context.close()
+
+
+def test_results_move_nothing_in_view(browser, served):
+    """A query from the address: the results come after the first paint and shift nothing (CLS 0)."""
+    for width, height in ((360, 640), (1280, 900)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(f"{served}/vi/search/?q=dong+xam")
+        page.wait_for_selector("#search-results a", timeout=20000)
+        shift = page.evaluate("""() => new Promise(done => {
+            let sum = 0;
+            new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) sum += e.value; })
+              .observe({type: "layout-shift", buffered: true});
+            setTimeout(() => done(sum), 300);
+        })""")
+        assert shift == 0, (width, shift)
+        context.close()
