@@ -44,7 +44,7 @@ def website_notes(config: Config, target: DeployTarget, prefix: str, applied: bo
     notes = [] if applied else [
         f"website settings (not applied; add website: true to apply them on Amazon S3): index document "
         f"{settings['IndexDocument']['Suffix']}, error document {settings['ErrorDocument']['Key']}"]
-    others = ", ".join(f"{prefix}{code}/404.html for {code}/" for code in config.codes[1:]
+    others = ", ".join(f"{prefix}{code}/404.html for {code}/" for code in config.codes
                        if code != config.default_language)
     notes.append(f"{prefix}index.html is the language chooser; a CDN rule may instead redirect / by "
                  "Accept-Language (see nginx-site.conf)" + (f"; per-language 404 pages: {others}" if others else ""))
