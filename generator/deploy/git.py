@@ -80,8 +80,11 @@ def deploy_git(config: Config, target: DeployTarget, output: Path, options: Depl
     ref = f"refs/heads/{target.branch}"
     with tempfile.TemporaryDirectory(prefix="sitegen-deploy-") as tmp:
         git = Git(config, target, Path(tmp))
-        subprocess.run(["git", "init", "-q", "--bare", str(git.repo)], check=True, env=git.env,
-                       capture_output=True)
+        try:
+            subprocess.run(["git", "init", "-q", "--bare", str(git.repo)], check=True, env=git.env,
+                           capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise target_error(config, target, f"git could not make a temporary repository: {exc}") from None
         listed = git("ls-remote", remote, ref, what=f"reach the repository {remote}")
         parent = listed.split()[0] if listed else None
         parent_tree = None
