@@ -49,9 +49,14 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def bare(text: str) -> str:
+    """The text without whitespace (pdftotext breaks Japanese and Korean lines without spaces)."""
+    return "".join(text.split())
+
+
 def pdf_pages(pdf: Path) -> list[str]:
-    """Each page's text, whitespace folded."""
-    return [flat(t) for t in pdftotext(pdf).split("\f")[:-1]]
+    """Each page's text, without whitespace."""
+    return [bare(t) for t in pdftotext(pdf).split("\f")[:-1]]
 
 
 def front(site: Path, lang: str, field: str) -> list[str]:
@@ -86,7 +91,7 @@ def test_example_brochures_hold_the_pages_text_in_order(brochures: dict[str, Pat
         # its summary, in that reading order.
         for title, summary in zip(chapter_titles(EXAMPLE_SITE, lang), front(EXAMPLE_SITE, lang, "summary"),
                                   strict=True):
-            head = f"{config.brochure[lang].title} {title} {title} {summary}"
+            head = bare(f"{config.brochure[lang].title} {title} {title} {summary}")
             starts.append(next((i for i, text in enumerate(pages) if text.startswith(head)), -1))
         assert -1 not in starts and starts == sorted(starts), (lang, starts)
         assert len(pdf.read_bytes()) <= MAX_BYTES
@@ -96,8 +101,8 @@ def test_example_brochures_hold_the_pages_text_in_order(brochures: dict[str, Pat
                    "Thủ tục đầu tư", "2024"):
         assert phrase in vi, phrase
     cover = pdf_pages(brochures["en"])[0]
-    assert "Since 1 July 2025, Thái Bình has been part of Hưng Yên province" in cover
-    assert "Information as of" in cover
+    assert bare("Since 1 July 2025, Thái Bình has been part of Hưng Yên province") in cover
+    assert "Informationasof" in cover
 
 
 def test_every_font_is_embedded_and_the_pdf_is_tagged_a4(brochures: dict[str, Path]) -> None:
@@ -119,7 +124,8 @@ def test_every_font_is_embedded_and_the_pdf_is_tagged_a4(brochures: dict[str, Pa
         # Working links: the contents and the links between pages lead to the chapters' destinations.
         dests = subprocess.run(["pdfinfo", "-dests", str(pdf)], capture_output=True, text=True, check=True).stdout
         names = set(re.findall(r'"([^"]+)"', dests))
-        assert {f"c{i}" for i in range(1, 12)} | {"endnotes"} <= names, sorted(names)
+        chapters = len(load_config(EXAMPLE_SITE).brochure[pdf.parent.name].pages)
+        assert {f"c{i}" for i in range(1, chapters + 1)} | {"endnotes"} <= names, sorted(names)
 
 
 def test_contents_page_numbers_are_the_pages_of_the_headings(brochures: dict[str, Path]) -> None:
@@ -130,15 +136,15 @@ def test_contents_page_numbers_are_the_pages_of_the_headings(brochures: dict[str
         for line in [x for x in pdftotext(pdf, 2, 2).splitlines() if x.strip()][2:]:  # (header, "Contents")
             m = re.fullmatch(r"(.*?)\s*\.{3,}\s*(\d+)", line.strip())
             if m:
-                entries.append((flat(f"{pending} {m.group(1)}"), int(m.group(2))))
+                entries.append((bare(f"{pending} {m.group(1)}"), int(m.group(2))))
                 pending = ""
             else:
                 pending = f"{pending} {line}"
-        titles = chapter_titles(EXAMPLE_SITE, lang)
+        titles = [bare(t) for t in chapter_titles(EXAMPLE_SITE, lang)]
         assert [t for t, _ in entries][:len(titles)] == titles and len(entries) == len(titles) + 1, entries
         for title, number in entries:
             # The chapter's heading opens that page, under the running header (brochure title, chapter).
-            head = f"{config.brochure[lang].title} {title} {title}"
+            head = bare(config.brochure[lang].title) + title + title
             assert pages[number - 1].startswith(head), (lang, title, number, pages[number - 1][:200])
             assert not any(p.startswith(head) for p in pages[2:number - 1]), (lang, title, "earlier")
 
@@ -245,7 +251,7 @@ def test_japanese_and_korean_brochures_embed_noto_sans_cjk(make_site: Callable[.
         rows = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
         assert rows and all(row.split()[-5] == "yes" for row in rows), rows
         assert any(family in row for row in rows), rows
-        assert text.replace(" ", "") in flat(pdftotext(pdf)).replace(" ", "")  # (CJK lines break anywhere)
+        assert bare(text) in bare(pdftotext(pdf))  # (Japanese and Korean lines break without spaces)
 
 
 def test_without_weasyprint_the_build_warns_and_leaves_the_brochure_out(make_site: Callable[..., Path],
