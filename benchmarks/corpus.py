@@ -251,6 +251,41 @@ def _plan(seed: int, index: int, pages: int) -> _Plan:
     )
 
 
+SHAPES = ("articles", "reports")  # the page shapes `documents` can write
+
+
+def _report_page(seed: int, index: int, pages: int, lang: str) -> Doc:
+    """The second shape: a longer report (600-1,000 words) with H2 and H3 headings, a bullet list and a
+    numbered list, a 4 x 5 table, three links and 5-8 tags."""
+    rng = random.Random(f"{seed}:report:{index}")
+    others = [t + (t >= index) for t in rng.sample(range(pages - 1), min(3, pages - 1))]
+    w = _Writer(lang, random.Random(f"{seed}:{lang}:report:{index}"))
+    rel = page_rel(index)
+    links = iter(others)
+
+    def link() -> str:
+        target = next(links, None)
+        return "" if target is None else f"[{w.noun_phrase()}](../{page_rel(target)})"
+
+    out = [w.paragraph(5), ""]
+    for part in range(rng.randint(3, 4)):
+        out += [f"## {w.title()}", "", w.paragraph(4), ""]
+        if part == 0:
+            out += [f"- {w.noun_phrase()}" + (f" ({a})" if (a := link()) else "") for _ in range(5)] + [""]
+        if part == 1:
+            out += [f"{n}. {w.sentence(decorate=False)}" for n in range(1, 6)] + [""]
+        if part == 2:
+            out += ["| " + " | ".join(w.noun_phrase() for _ in range(5)) + " |", "| --- |" + " ---: |" * 4]
+            out += ["| " + " | ".join([w.noun_phrase()] + [w.number(rng.uniform(10, 99999)) for _ in range(4)])
+                    + " |" for _ in range(4)] + [""]
+        out += [f"### {w.title()}", "", w.paragraph(4), "", w.paragraph(3) + (f" ({a})." if (a := link()) else ""),
+                ""]
+    return Doc(lang=lang, rel=rel, title=w.title(), body="\n".join(out),
+               date=date(2015, 1, 1) + timedelta(days=rng.randrange(3650)), summary=w.sentence(decorate=False),
+               tags=[TAGS[t][LANGS.index(lang)] for t in rng.sample(range(len(TAGS)), rng.randint(5, 8))],
+               weight=0, section=section_of(index))
+
+
 def _page(seed: int, index: int, pages: int, lang: str) -> Doc:
     plan = _plan(seed, index, pages)
     w = _Writer(lang, random.Random(f"{seed}:{lang}:{index}"))
@@ -307,13 +342,14 @@ def _home(seed: int, lang: str) -> Doc:
                summary=LANG_META[lang]["description"])
 
 
-def documents(pages_per_lang: int, seed: int = 1) -> list[Doc]:
-    """Every content file of the corpus, in both languages."""
+def documents(pages_per_lang: int, seed: int = 1, shape: str = "articles") -> list[Doc]:
+    """Every content file of the corpus, in both languages; `shape` is one of SHAPES."""
+    make = {"articles": _page, "reports": _report_page}[shape]
     docs: list[Doc] = []
     for lang in LANGS:
         docs.append(_home(seed, lang))
         docs += [_section(seed, folder, vi, en, lang) for folder, vi, en in SECTIONS]
-        docs += [_page(seed, i, pages_per_lang, lang) for i in range(pages_per_lang)]
+        docs += [make(seed, i, pages_per_lang, lang) for i in range(pages_per_lang)]
     return docs
 
 
@@ -744,13 +780,14 @@ def write_pelican(docs: list[Doc], root: Path) -> None:
 
 
 def generate(root: Path, pages_per_lang: int, seed: int = 1, hugo: Path | None = None,
-             pelican: Path | None = None, sitegen_src: Path = REPO, search: bool = False) -> None:
+             pelican: Path | None = None, sitegen_src: Path = REPO, search: bool = False,
+             shape: str = "articles") -> None:
     """Write the sitegen corpus into `root` (replacing it), and the Hugo and Pelican copies if asked.
 
     `sitegen_src` is the sitegen checkout the site is for: site.yaml uses only keys that it knows.
     `search` turns sitegen's search index on (it is off by default: the peers build none).
     """
-    docs = documents(pages_per_lang, seed)
+    docs = documents(pages_per_lang, seed, shape)
     write_sitegen(docs, root, sitegen_src, search)
     if hugo is not None:
         write_hugo(docs, hugo)
@@ -769,7 +806,7 @@ class CorpusDirs:
 
 
 def ensure(base: Path, pages_per_lang: int, seed: int = 1, peers: bool = False,
-           sitegen_src: Path = REPO, search: bool = False) -> CorpusDirs:
+           sitegen_src: Path = REPO, search: bool = False, shape: str = "articles") -> CorpusDirs:
     """Generate the corpus under `base` unless a stamp shows it is already there for these settings.
 
     The stamp holds N, the seed, whether the peers' copies were written and a hash of this file, so a change to
@@ -778,7 +815,7 @@ def ensure(base: Path, pages_per_lang: int, seed: int = 1, peers: bool = False,
     dirs = CorpusDirs(base / "site", base / "hugo", base / "pelican", len(documents_index(pages_per_lang)))
     stamp_file = base / "stamp.json"
     source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    wanted = {"pages": pages_per_lang, "seed": seed, "peers": peers, "source": source,
+    wanted = {"pages": pages_per_lang, "seed": seed, "peers": peers, "source": source, "shape": shape,
               "sitegen_feeds": sitegen_supports("feeds", sitegen_src),
               "sitegen_search": sitegen_supports("search", sitegen_src) and search}
     try:
@@ -790,7 +827,7 @@ def ensure(base: Path, pages_per_lang: int, seed: int = 1, peers: bool = False,
     if stamp_file.exists():
         stamp_file.unlink()
     generate(dirs.site, pages_per_lang, seed, dirs.hugo if peers else None, dirs.pelican if peers else None,
-             sitegen_src, search)
+             sitegen_src, search, shape)
     stamp_file.write_text(json.dumps(wanted), encoding="utf-8")
     return dirs
 
@@ -810,10 +847,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pelican", type=Path, help="folder for the Pelican copy (replaced)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--search", action="store_true", help="turn sitegen's search index on (default off)")
+    parser.add_argument("--shape", choices=SHAPES, default="articles",
+                        help="articles (about 800 words, H2, a list, a table; the default) or reports (600-1,000 "
+                             "words, H2 and H3, bullet and numbered lists, a 4 x 5 table, 5-8 tags)")
     args = parser.parse_args(argv)
     if args.pages < 1:
         parser.error("--pages must be at least 1")
-    generate(args.out, args.pages, args.seed, args.hugo, args.pelican, search=args.search)
+    generate(args.out, args.pages, args.seed, args.hugo, args.pelican, search=args.search, shape=args.shape)
     md = sum(1 for _ in args.out.rglob("*.md"))
     print(f"wrote {md} Markdown files ({args.pages} pages per language) into {args.out}"
           + (f", {args.hugo}" if args.hugo else "") + (f", {args.pelican}" if args.pelican else ""))
