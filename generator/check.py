@@ -115,7 +115,7 @@ def check_pages(builder: Builder, problems: Problems) -> None:
         doc = load(html_file)
         where = page.path if page else html_file
         if page is not None:
-            _check_description(page, doc, problems)
+            _check_description(page, problems)
         for src in doc.images_without_alt:
             problems.add(where, f"image {src!r} has no alt text: describe it in the ![...] part", _line(page, src))
         for href in doc.links:
@@ -149,7 +149,7 @@ def _check_link(href: str, html_file: Path, out: Path, base: str, load: object) 
     return None
 
 
-def _check_description(page: Page, doc: _Page, problems: Problems) -> None:
+def _check_description(page: Page, problems: Problems) -> None:
     description = (page.summary or "").strip()
     if not description:
         problems.add(page.path, "no description: add 'summary: ...' (at most 160 characters) to the front matter",

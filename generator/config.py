@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 
+from generator import urls
 from generator.errors import Problems, SitegenError, error
 from generator.yamlutil import YamlDoc, load_yaml
 
@@ -308,7 +309,7 @@ def _menus(raw: Any, f: _Field) -> dict[str, tuple[MenuItem, ...]]:
             if (page is None) == (url is None) or not isinstance(page or url, str):
                 f.bad("a menu item needs exactly one of page (a content file) or url", code, i)
                 continue
-            if url is not None and re.match(r"\s*(javascript|vbscript|data):", url, re.I):
+            if url is not None and not urls.is_safe(url):
                 f.bad("menu url must not be a javascript:, vbscript: or data: link", code, i, "url")
                 continue
             menu.append(MenuItem(item["title"], page, url, f.reader.doc.where(*f.where, code, i)[0]))
