@@ -205,6 +205,18 @@ def test_two_builds_give_the_same_bytes_and_the_cache_spares_weasyprint(make_sit
     assert (tmp_path / "c/en/investor.pdf").read_bytes() == b"%PDF-kept"
 
 
+def test_source_date_epoch_sets_the_brochure_date(make_site: Callable[..., Path], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    need_weasyprint()
+    site = small_site(make_site)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    assert build(site, "--no-cache", "--output", tmp_path / "out").exit_code == 0
+    info = subprocess.run(["pdfinfo", "-isodates", str(tmp_path / "out/en/investor.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    assert re.search(r"^CreationDate:\s+2026-01-01", info, re.M), info
+    assert "January 1, 2026" in flat(pdftotext(tmp_path / "out/en/investor.pdf", 1, 1))
+
+
 def test_an_edit_remakes_the_brochure_only_when_one_of_its_pages_changed(make_site: Callable[..., Path], tmp_path: Path) -> None:
     need_weasyprint()
     site = small_site(make_site)
