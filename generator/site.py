@@ -278,11 +278,15 @@ def _tags(config: Config, pages: dict[tuple[str, str], Page]) -> dict[str, tuple
 
 
 def _check_menus(config: Config, pages: dict[tuple[str, str], Page], problems: Problems) -> None:
+    """A language's menu names only that language's own pages: a language with part of the site lists
+    only what it has (its visitors reach the rest through the language switcher)."""
     for lang, items in config.menus.items():
         for item in items:
             if item.page is not None and (lang, item.page) not in pages:
-                problems.add(config.source_file, f"menu item {item.title!r} links to content/{lang}/{item.page}, "
-                                                 "which does not exist", item.line, 1)
+                problems.add(config.source_file, f"menus.{lang}: item {item.title!r} names content/{lang}/"
+                                                 f"{item.page}, which does not exist (a language's menu may only "
+                                                 "name its own pages: translate the page or drop the item)",
+                             item.line, 1)
 
 
 def _load_data(folder: Path, problems: Problems) -> dict[str, Any]:
