@@ -40,6 +40,10 @@ class SitegenError(Exception):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[SitegenError], tuple[list[Problem]]]:
+        # (an error raised in a worker process comes back pickled: rebuilt from its problems, not its text)
+        return (SitegenError, (self.problems,))
+
 
 def error(path: str | Path, message: str, line: int = 0, col: int = 0) -> SitegenError:
     """Return a SitegenError for one located problem."""

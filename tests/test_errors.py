@@ -327,3 +327,25 @@ def test_config_errors_all_reported_at_once(good_site):
 
 def test_env_unchanged():
     assert "SITEGEN_REQUIRE_ALL" not in os.environ or os.environ["SITEGEN_REQUIRE_ALL"] in ("0", "1")
+
+
+def _fail_in_worker(state, chunk):
+    from generator.errors import error
+
+    raise error("content/vi/x.md", "something is wrong here", 3, 7)
+
+
+def test_an_error_raised_in_a_worker_process_arrives_whole():
+    """A SitegenError pickled back from a forked worker used to come back one character per problem."""
+    import pickle
+
+    from generator import parallel
+    from generator.errors import SitegenError, error
+
+    again = pickle.loads(pickle.dumps(error("a.md", "bad", 2, 1)))
+    assert [str(p) for p in again.problems] == ["a.md:2:1: bad"]
+    if not parallel.can_fork() or parallel.workers() < 2:
+        pytest.skip("needs two cores and fork to run a worker process")
+    with pytest.raises(SitegenError) as caught:
+        parallel.map_chunks(_fail_in_worker, list(range(parallel.MIN_ITEMS * 2)), {})
+    assert [str(p) for p in caught.value.problems] == ["content/vi/x.md:3:7: something is wrong here"]
