@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from generator import search, translations
+from generator import images, search, translations
 from generator.cache import Cache, code_version, fingerprint, tree_stats
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
@@ -104,7 +104,10 @@ def build(options: BuildOptions, last: BuildState | None = None,
         problems = Problems()
         site, envs, sources = _load(config, options, problems, last, changed, cache)
         clock.lap("discover, parse, site model")
-        bodies = Bodies(site, root if cache is not None else None, previous=last.bodies if last else None)
+        pictures = images.prepare(site, root if cache is not None else None, problems)  # (encodes what changed)
+        problems.raise_if_errors(strict=options.strict)
+        bodies = Bodies(site, root if cache is not None else None, previous=last.bodies if last else None,
+                        pictures=pictures)
         renderer = Renderer(site, bodies, envs, root if cache is not None else None)
         renderer.brochures.warn(problems)
         new_outline = outline(site)

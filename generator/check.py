@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from generator import images
 from generator.build import Builder, BuildOptions
 from generator.errors import Problem, Problems, SitegenError
 from generator.frontmatter import read_text, split
@@ -89,6 +90,7 @@ def check(root: Path, strict: bool = False) -> CheckResult:
             problems.items.append(Problem(warning.location, warning.message, warning=False))
         assert builder.site is not None
         check_pages(builder, problems)
+        images.audit(builder.site, problems)  # every picture's credit and licence
         return CheckResult(sorted(problems.items, key=_key), source_report(builder.site, strict))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -109,6 +111,8 @@ def check_pages(builder: Builder, problems: Problems) -> None:
         return parsed[path]
 
     sources = {page.output: page for page in site.pages.values()}
+    pictures = builder.state.bodies.pictures.by_url.values() if builder.state is not None else ()
+    processed = {base + v.path for picture in pictures for v in picture.variants}
     for html_file in sorted(out.rglob("*.html")):
         rel = html_file.relative_to(out).as_posix()
         page = sources.get(rel)
@@ -117,6 +121,8 @@ def check_pages(builder: Builder, problems: Problems) -> None:
         if page is not None:
             _check_description(page, problems)
         for src in doc.images_without_alt:
+            if src in processed:  # a picture of generator.images: images.audit reports it where it is written
+                continue
             problems.add(where, f"image {src!r} has no alt text: describe it in the ![...] part", _line(page, src))
         for href in doc.links:
             message = _check_link(href, html_file, out, base, load)

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from generator import feeds, seo, translations, urls
+from generator import feeds, images, seo, translations, urls
 from generator.convert import Bodies
 from generator.errors import error
 from generator.model import Page, PageKey, Site, Tag
@@ -180,7 +180,10 @@ class Contexts:
             "ref": lambda rel: self.ref(lang, rel, reads),
             "asset": self.asset,
             "stale_original": original if translations.is_stale(self.site, page) else None,
-            "jsonld": seo.structured_data(self.site, page, self.absolute(page.url), self.share_image()),
+            "image": (image := images.page_image(self.bodies.pictures, page)),  # the page's `image:`, if any
+            "og_image": self.absolute(image["og"]) if image and image["og"] else None,
+            "jsonld": seo.structured_data(self.site, page, self.absolute(page.url),
+                                          self.absolute(image["og"]) if image and image["og"] else self.share_image()),
             "lookup": lambda rel: self.lookup(lang, rel, reads),
             "neighbours": lambda count=10: self.neighbours(page, count, reads),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ()), reads),

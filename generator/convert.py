@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from generator.cache import Cache, fingerprint, markdown_key
+from generator.images import Pictures
 from generator.markdown import Converter, Rendered
 from generator.model import Page, Site
 
@@ -41,12 +42,15 @@ class Bodies:
     of `previous` (the same site before an edit) are reused where the text and the links are the same.
     """
 
-    def __init__(self, site: Site, cache_root: Path | None = None, previous: Bodies | None = None) -> None:
+    def __init__(self, site: Site, cache_root: Path | None = None, previous: Bodies | None = None,
+                 pictures: Pictures | None = None) -> None:
         self.site = site
         self.links = link_targets(site)
-        same = previous is not None and previous.links == self.links
+        self.pictures = pictures or Pictures(site.config.base_path)  # images as <picture>s (generator.images)
+        same = (previous is not None and previous.links == self.links
+                and previous.pictures.digest == self.pictures.digest)
         self._links_digest: str = (previous._links_digest if same and previous is not None
-                                   else fingerprint(sorted(self.links.items())))
+                                   else fingerprint([sorted(self.links.items()), self.pictures.digest]))
         self._cache_root = cache_root
         self._cache: Cache | None = None
         self._cache_pid = 0
@@ -76,6 +80,8 @@ class Bodies:
             if self._converter is None:
                 self._converter = Converter(unsafe_html=self.site.config.unsafe_html)
             found = self._converter.convert(page.body, _source_dir(page), self.links.get, page.body_line)
+            if self.pictures.by_url:
+                found = Rendered(self.pictures.rewrite(found.html), found.toc, found.problems)
             self._memo[key] = found
             if self._cache_root is not None:
                 self._fresh[self._digests.get(key) or self._key(page)] = found

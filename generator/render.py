@@ -118,7 +118,10 @@ class Renderer:
         yield Output("robots.txt", seo.robots(self.site))
         for name, data in hosting.configs(self.config, self.fingerprinted).items():
             yield Output(name, data)
+        replaced = self.bodies.pictures.replaced()  # (originals of processed images: written by their page)
         for asset in self.site.assets:
+            if asset.output in replaced:
+                continue
             yield Output(self.fingerprinted.get(asset.output, asset.output), source=asset.source)
 
     def feed(self, lang: str) -> Output:
@@ -127,6 +130,8 @@ class Renderer:
 
     def page_outputs(self, page: Page, reads: Reads, only: set[PageKey] | None = None) -> Iterator[Output]:
         """The page's file, or a section's list pages and exports."""
+        for path, cached in self.bodies.pictures.outputs(page.key):  # the images this page is the first to use
+            yield Output(path, source=Path(cached))
         names = [f"{page.template}.html"] + ([f"{page.kind}.html"] if page.kind != "page" else []) + ["page.html"]
         template = get_template(self.envs[page.lang], names)
         if page.kind != "section":

@@ -1,0 +1,435 @@
+"""Responsive images: photos used by pages become `<picture>`s with several widths and a modern format.
+
+`prepare` finds the images the site's pages use (Markdown `![alt](photo.jpg "caption"){ credit=… licence=… }`
+and front matter `image:`), encodes each once (in `.sitegen-cache/images/<content hash + options>/`, so a
+build with nothing changed encodes nothing) and returns `Pictures`: what `rewrite` needs to turn each `<img>`
+into a `<picture>`, and the files to write. Output bytes depend only on the input bytes and the options:
+metadata is dropped (EXIF orientation applied first, GPS and the rest gone) and encoder settings are fixed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import html
+import io
+import json
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from generator.errors import Problems
+from generator.model import Page, Site
+
+WIDTHS = (480, 960, 1600)
+OG_SIZE = (1200, 630)
+RASTER = (".jpg", ".jpeg", ".png", ".webp")
+OPTIONS = "v1 webp q80 m4; avif q55 s8; jpeg q82 progressive; png opt; og jpeg q82 1200x630; lanczos"
+FOLDER = "images"
+
+# ![alt](src "title"){ attrs } as written in Markdown (the image syntax sitegen processes)
+IMAGE_REF = re.compile(r'!\[(?P<alt>[^\]\n]*)\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+"(?P<title>[^"\n]*)")?\s*\)'
+                       r'(?:\{(?P<attrs>[^}\n]*)\})?')
+_ATTR = re.compile(r'([\w-]+)=(?:"([^"]*)"|\'([^\']*)\'|(\S+))')
+_IMG = re.compile(r"<img\s[^<>]*>")
+_P_IMG = re.compile(r"<p>\s*(<img\s[^<>]*>)\s*</p>")
+_HTML_ATTR = re.compile(r'([\w-]+)="([^"]*)"')
+_SVG_SCRIPT = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignObject", re.I)
+
+
+class ImageError(Exception):
+    """An image that cannot be used: missing, unreadable, truncated, too large or unsafe."""
+
+
+def _pil() -> Any:
+    """Pillow, imported only by sites that have images (a cold build without images does not pay for it)."""
+    from PIL import Image, ImageOps, features
+    return Image, ImageOps, features
+
+
+def formats() -> tuple[str, ...]:
+    """The modern formats written, best first: AVIF when this Pillow can encode it, and WebP."""
+    _, _, features = _pil()
+    return tuple(f for f in ("avif", "webp") if features.check(f))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One encoded file of a picture: its output path, size and format, and where its bytes are."""
+
+    path: str  # relative to the output folder
+    width: int
+    height: int
+    format: str  # "avif", "webp", "jpeg", "png"
+    file: str  # the cached file
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image in all its encoded forms."""
+
+    source: str  # the original's output path
+    width: int
+    height: int
+    variants: tuple[Variant, ...]
+    og: Variant | None = None
+
+    def of(self, fmt: str) -> list[Variant]:
+        return [v for v in self.variants if v.format == fmt]
+
+    @property
+    def fallback(self) -> list[Variant]:
+        return [v for v in self.variants if v.format in ("jpeg", "png")]
+
+    def srcset(self, fmt: str, base: str) -> str:
+        return ", ".join(f"{base}{v.path} {v.width}w" for v in self.of(fmt))
+
+    def largest(self) -> Variant:
+        return self.fallback[-1]
+
+
+@dataclass
+class Pictures:
+    """The site's processed images by URL, the files to write (each by one page) and a digest of it all."""
+
+    base_path: str = "/"
+    by_url: dict[str, Picture] = field(default_factory=dict)
+    owner: dict[str, tuple[str, str]] = field(default_factory=dict)  # picture URL -> page that writes it
+    page_images: dict[tuple[str, str], tuple[Picture, dict[str, str]]] = field(default_factory=dict)
+    encoded: int = 0  # images encoded by this build (not found in the cache)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(sorted((u, p.variants[0].path) for u, p in self.by_url.items()))
+                              .encode()).hexdigest()[:16]
+
+    def outputs(self, key: tuple[str, str]) -> Iterator[tuple[str, str]]:
+        """(output path, cached file) of the pictures page `key` writes."""
+        for url, page in self.owner.items():
+            if page == key:
+                picture = self.by_url[url]
+                for v in picture.variants + ((picture.og,) if picture.og else ()):
+                    yield v.path, v.file
+                yield picture.source, picture.largest().file  # the original's URL: a copy without metadata
+
+    def replaced(self) -> set[str]:
+        """Output paths of originals that `outputs` writes instead of copying."""
+        return {p.source for p in self.by_url.values()}
+
+    def rewrite(self, body: str) -> str:
+        """`body` (a page's HTML) with each `<img>` of a processed image as a `<picture>`: alone in its
+        paragraph, in a `<figure>` with its caption, credit and licence."""
+        if not self.by_url or "<img" not in body:
+            return body
+        first = [True]
+
+        def one(tag: str, figure: bool) -> str | None:
+            attrs = dict(_HTML_ATTR.findall(tag))
+            picture = self.by_url.get(unquote(attrs.get("src", "")))
+            if picture is None:
+                return None
+            eager = first[0] and body.find(tag) < 800
+            first[0] = False
+            return picture_html(picture, self.base_path, {k: html.unescape(v) for k, v in attrs.items()},
+                                figure=figure, eager=eager)
+
+        def paragraph(m: re.Match[str]) -> str:
+            return one(m.group(1), True) or m.group(0)
+
+        body = _P_IMG.sub(paragraph, body)
+        return _IMG.sub(lambda m: one(m.group(0), False) or m.group(0), body)
+
+
+def picture_html(picture: Picture, base: str, attrs: Mapping[str, str], figure: bool, eager: bool = False) -> str:
+    """The `<picture>` (in a `<figure>` with its caption, credit and licence when `figure`)."""
+    esc = html.escape
+    sources = "".join(f'<source type="image/{fmt}" srcset="{picture.srcset(fmt, base)}" sizes="{SIZES}">'
+                      for fmt in ("avif", "webp") if picture.of(fmt))
+    fallback = picture.fallback
+    main = fallback[min(1, len(fallback) - 1)]
+    img = (f'<img src="{base}{main.path}" srcset="{picture.srcset(fallback[0].format, base)}" sizes="{SIZES}" '
+           f'width="{picture.width}" height="{picture.height}" alt="{esc(attrs.get("alt", ""))}" '
+           f'loading="{"eager" if eager else "lazy"}" decoding="async"'
+           + (' fetchpriority="high"' if eager else "") + ">")
+    out = f"<picture>{sources}{img}</picture>"
+    caption = caption_html(attrs.get("title", "") or attrs.get("caption", ""), attrs.get("credit", ""),
+                           attrs.get("licence", "") or attrs.get("license", ""))
+    if figure:
+        return f'<figure class="photo">{out}' + (f"<figcaption>{caption}</figcaption>" if caption else "") + \
+            "</figure>"
+    return out + (f' <small class="photo-credit">{caption}</small>' if caption else "")
+
+
+def caption_html(caption: str, credit: str, licence: str) -> str:
+    """A caption, then "Photo: credit (licence)" in smaller type."""
+    esc = html.escape
+    credit_text = esc(credit) + (f" ({esc(licence)})" if licence else "") if credit else esc(licence)
+    return " ".join(filter(None, [esc(caption), f'<small class="photo-credit">{credit_text}</small>'
+                                  if credit_text else ""]))
+
+
+SIZES = "(min-width: 60rem) 48rem, 100vw"
+
+
+# -- finding the images pages use ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reference:
+    """An image a page uses, where it is written."""
+
+    page: Page
+    line: int
+    col: int
+    src: str
+    alt: str
+    attrs: dict[str, str]
+    front: bool = False  # the page's `image:`
+
+
+def references(page: Page) -> Iterator[Reference]:
+    """The images `page` uses: its Markdown images and its front matter `image:`."""
+    image = page.params.get("image")
+    if isinstance(image, str):
+        image = {"src": image}
+    if isinstance(image, dict) and isinstance(image.get("src"), str):
+        line = _front_line(page)
+        yield Reference(page, line, 1, image["src"], str(image.get("alt") or ""),
+                        {k: str(v) for k, v in image.items() if v is not None}, front=True)
+    body = page.body
+    if "![" not in body:
+        return
+    for m in IMAGE_REF.finditer(body):
+        attrs = {a.group(1): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(m.group("attrs") or "")}
+        if m.group("title"):
+            attrs["title"] = m.group("title")
+        start = m.start()
+        line = page.body_line + body.count("\n", 0, start)
+        col = start - (body.rfind("\n", 0, start) + 1) + 1
+        yield Reference(page, line, col, m.group("src"), m.group("alt"), attrs)
+
+
+def _front_line(page: Page) -> int:
+    try:
+        for number, text in enumerate(page.path.read_text(encoding="utf-8").splitlines(), start=1):
+            if text.startswith("image:"):
+                return number
+    except OSError:
+        pass
+    return 1
+
+
+def resolve(site: Site, ref: Reference, outputs: Mapping[Path, str]) -> tuple[Path, str] | None:
+    """The source file and output path of a local image reference (None for another site's URL);
+    `outputs` maps each asset's source file to its output path."""
+    parts = urlsplit(ref.src)
+    if parts.scheme or parts.netloc:
+        return None
+    config = site.config
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        rel = path[len(config.base_path):] if path.startswith(config.base_path) else path.lstrip("/")
+        rel = posixpath.normpath(rel)
+        for folder in [config.root / "static"] + [t / "static" for t in site.theme_dirs]:
+            if (folder / rel).is_file():
+                return folder / rel, rel
+        return config.root / "static" / rel, rel
+    here = ref.page.rel.rsplit("/", 1)[0] if "/" in ref.page.rel else ""
+    source = config.content_dir / posixpath.normpath(posixpath.join(ref.page.lang, here, path))
+    return source, outputs.get(source, "")
+
+
+def audit(site: Site, problems: Problems) -> None:
+    """For `sitegen check`: every image has alt text, a credit and a licence."""
+    for page in site.pages.values():
+        for ref in references(page):
+            missing = [name for name, value in (("alt text", ref.alt), ("credit", ref.attrs.get("credit")),
+                                                ("licence", ref.attrs.get("licence") or ref.attrs.get("license")))
+                       if not (value or "").strip()]
+            if missing:
+                how = ("in its `image:` mapping (alt, credit, licence)" if ref.front else
+                       '![alt text](photo.jpg "caption"){ credit="…" licence="…" }')
+                problems.add(page.path, f"image {ref.src!r} has no {' and no '.join(missing)}: write {how}",
+                             ref.line, ref.col)
+
+
+# -- processing ---------------------------------------------------------------------------------------------
+def prepare(site: Site, cache_root: Path | None, problems: Problems) -> Pictures:
+    """Encode (or find in the cache) every raster image the site's pages use; report bad ones, located."""
+    pictures = Pictures(site.config.base_path)
+    wanted: dict[Path, tuple[str, list[Reference]]] = {}
+    outputs = {asset.source: asset.output for asset in site.assets}
+    for key in sorted(site.pages):
+        for ref in references(site.pages[key]):
+            found = resolve(site, ref, outputs)
+            if found is None:
+                continue
+            source, out = found
+            if not source.is_file():
+                problems.add(ref.page.path, f"image {ref.src!r} does not exist (looked for "
+                                            f"{_shown(site, source)})", ref.line, ref.col)
+            elif source.suffix.lower() == ".svg":
+                _check_svg(source, ref, problems)
+            elif source.suffix.lower() in RASTER:
+                wanted.setdefault(source, (out, []))[1].append(ref)
+    if not wanted:
+        return pictures
+    if cache_root is not None:
+        folder = cache_root / ".sitegen-cache" / FOLDER
+    else:  # without the cache, encoded files live until this process ends (forked workers copy from them)
+        folder = Path(tempfile.mkdtemp(prefix="sitegen-images-"))
+        atexit.register(shutil.rmtree, folder, True)
+    jobs = [(source, out, any(r.front for r in refs)) for source, (out, refs) in wanted.items()]
+    with ThreadPoolExecutor(max_workers=max(1, len(os.sched_getaffinity(0)))) as pool:
+        results = list(pool.map(lambda job: _one(folder, *job), jobs))
+    for (source, (out, refs)), result in zip(wanted.items(), results, strict=True):
+        if isinstance(result, ImageError):
+            for ref in refs:
+                problems.add(ref.page.path, f"image {ref.src!r} ({_shown(site, source)}) {result}", ref.line,
+                             ref.col)
+            continue
+        picture, fresh = result
+        pictures.encoded += fresh
+        url = site.config.base_path + out
+        pictures.by_url[url] = picture
+        pictures.owner[url] = refs[0].page.key
+        for ref in refs:
+            if ref.front:
+                pictures.page_images[ref.page.key] = (picture, ref.attrs)
+    return pictures
+
+
+def _shown(site: Site, path: Path) -> str:
+    try:
+        return path.relative_to(site.config.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _check_svg(source: Path, ref: Reference, problems: Problems) -> None:
+    try:
+        data = source.read_bytes()
+    except OSError as error:
+        problems.add(ref.page.path, f"image {ref.src!r} cannot be read: {error.strerror}", ref.line, ref.col)
+        return
+    if _SVG_SCRIPT.search(data):
+        problems.add(ref.page.path, f"image {ref.src!r} is an SVG with script (a <script>, an on… event "
+                                    "attribute, a javascript: link or a foreignObject): remove it", ref.line, ref.col)
+
+
+def _one(folder: Path, source: Path, out: str, og: bool) -> tuple[Picture, int] | ImageError:
+    """The picture of one source file, from the cache or encoded into it; (picture, 1 if encoded)."""
+    try:
+        data = source.read_bytes()
+    except OSError as error:
+        return ImageError(f"cannot be read: {error.strerror}")
+    key = hashlib.sha256(data + OPTIONS.encode() + repr(formats()).encode() + (b"og" if og else b"")).hexdigest()
+    place = folder / key[:2] / key
+    meta = place / "meta.json"
+    fresh = 0
+    if not meta.is_file():
+        try:
+            files, info = encode(data, og)
+        except ImageError as error:
+            return error
+        _store(place, files, info)
+        fresh = 1
+    try:
+        info = json.loads(meta.read_text())
+    except (OSError, ValueError):
+        return ImageError("could not be kept in the image cache (.sitegen-cache/images)")
+    stem = out.rsplit(".", 1)[0]
+    variants = tuple(Variant(f"{stem}.{key[:8]}-{w}.{_EXT[fmt]}", w, h, fmt, str(place / name))
+                     for name, fmt, w, h in info["variants"])
+    og_variant = (Variant(f"{stem}.{key[:8]}-og.jpg", *OG_SIZE, "jpeg", str(place / "og.jpg"))
+                  if info.get("og") else None)
+    return Picture(out, info["width"], info["height"], variants, og_variant), fresh
+
+
+_EXT = {"avif": "avif", "webp": "webp", "jpeg": "jpg", "png": "png"}
+
+
+def _store(place: Path, files: Mapping[str, bytes], info: Mapping[str, Any]) -> None:
+    """Write an image's files to its cache folder at once (a folder appears whole, or not at all)."""
+    place.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(dir=place.parent, prefix=".new-"))
+    for name, data in files.items():
+        (temp / name).write_bytes(data)
+    (temp / "meta.json").write_text(json.dumps(info, sort_keys=True))
+    try:
+        temp.rename(place)
+    except OSError:  # another build made it first
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def encode(data: bytes, og: bool = False) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """Every variant of an image file's bytes: {file name: bytes}, and what they are. Pure."""
+    Image, ImageOps, _ = _pil()
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.width * opened.height > Image.MAX_IMAGE_PIXELS:
+                raise ImageError(f"is {opened.width}×{opened.height} pixels, more than the "
+                                 f"{Image.MAX_IMAGE_PIXELS} pixels allowed (a decompression bomb?)")
+            fallback = "png" if opened.format == "PNG" else "jpeg"
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as error:
+        raise ImageError(f"is too large to open safely ({error})") from None
+    except Image.UnidentifiedImageError:
+        raise ImageError("is not an image Pillow can read (unknown format or corrupt)") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise ImageError(f"is damaged or truncated ({error})") from None
+    alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    image = image.convert("RGBA" if alpha else "RGB")
+    if alpha and fallback == "jpeg":
+        fallback = "png"
+    image.info = {}  # nothing of the original's metadata goes on
+    width, height = image.size
+    files: dict[str, bytes] = {}
+    variants: list[tuple[str, str, int, int]] = []
+    current = image
+    for w in sorted({min(w, width) for w in WIDTHS}, reverse=True):
+        h = max(1, round(height * w / width))
+        if (w, h) != current.size:
+            current = current.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        for fmt in formats() + (fallback,):
+            name = f"{w}.{_EXT[fmt]}"
+            files[name] = _save(current, fmt)
+            variants.append((name, fmt, w, h))
+    variants.sort(key=lambda v: (v[1], v[2]))
+    info: dict[str, Any] = {"width": width, "height": height, "variants": variants, "og": og}
+    if og:
+        files["og.jpg"] = _save(ImageOps.fit(image.convert("RGB"), OG_SIZE, Image.Resampling.LANCZOS), "jpeg")
+    return files, info
+
+
+def _save(image: Any, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "webp":
+        image.save(buffer, "WEBP", quality=80, method=4, exact=False)
+    elif fmt == "avif":
+        image.save(buffer, "AVIF", quality=55, speed=8)
+    elif fmt == "jpeg":
+        image.convert("RGB").save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
+    else:
+        image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def page_image(pictures: Pictures, page: Page) -> dict[str, Any] | None:
+    """For templates: the page's `image:` as a picture's HTML and its Open Graph image URL."""
+    found = pictures.page_images.get(page.key)
+    if found is None:
+        return None
+    picture, attrs = found
+    return {"html": picture_html(picture, pictures.base_path, attrs, figure=True, eager=True),
+            "og": pictures.base_path + picture.og.path if picture.og else None,
+            "width": picture.width, "height": picture.height, "alt": attrs.get("alt", "")}

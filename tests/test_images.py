@@ -1,0 +1,175 @@
+"""Responsive images (issue 14): <picture> with widths and a modern format, cached, deterministic, checked.
+
+The photos here are test images drawn with Pillow, never presented as the place."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import build, chromium, page, run, serve_folder, tree_digest
+from generator import images
+from generator.build import BuildOptions
+from generator.build import build as build_site
+
+ARTICLE = ('Intro.\n\n![A test pattern](photo.jpg "A caption"){ credit="Test Author" licence="CC0" }\n\n'
+           + "Text. " * 400 + "\n")
+
+
+def photo(width: int = 2000, height: int = 1500, gps: bool = False, orientation: int = 0, fmt: str = "JPEG") -> bytes:
+    """A test image: a gradient with a dark block in its top-left corner (to see the rotation)."""
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    image.paste((10, 20, 30), (0, 0, width // 4, height // 4))
+    exif = Image.Exif()
+    if gps:
+        exif[0x8825] = {1: "N", 2: (20.0, 27.0, 0.0)}
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, fmt, exif=exif.tobytes() if fmt == "JPEG" else None)
+    return out.getvalue()
+
+
+def article(make_site, body: str = ARTICLE, extra: dict[str, str | bytes] | None = None) -> Path:
+    files: dict[str, str | bytes] = {"content/en/news/_index.md": page("News"),
+                                     "content/en/news/story.md": page("Story", body),
+                                     "content/en/news/photo.jpg": photo(gps=True)}
+    files.update(extra or {})
+    return make_site(files)
+
+
+def test_markdown_image_becomes_picture_with_widths_modern_format_and_caption(make_site):
+    site = article(make_site)
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    html = (site / "output/en/news/story/index.html").read_text()
+    figure = re.search(r'<figure class="photo">.*?</figure>', html, re.S)
+    assert figure, html
+    text = figure.group()
+    assert 'type="image/webp"' in text and re.search(r"photo\.\w{8}-480\.webp 480w, .*-960\.webp 960w, "
+                                                     r".*-1600\.webp 1600w", text)
+    assert 'width="2000" height="1500"' in text and 'alt="A test pattern"' in text
+    assert 'decoding="async"' in text
+    assert "A caption" in text and "Test Author (CC0)" in text
+    assert "credit=" not in text and "licence=" not in text
+    out = site / "output/en/news"
+    webp = sorted(out.glob("photo.*-*.webp"))
+    assert [Image.open(p).width for p in webp] == [1600, 480, 960] and all(Image.open(p).format == "WEBP" for p in webp)
+    # the original's URL still answers, with the metadata (GPS) gone
+    original = Image.open(out / "photo.jpg")
+    assert original.getexif().get(0x8825) is None and original.width <= 1600
+
+
+def test_small_image_is_never_upscaled_and_png_keeps_png(make_site):
+    small = photo(600, 400, fmt="PNG")
+    site = article(make_site, "![Small](small.png){ credit=\"T\" licence=\"CC0\" }\n",
+                   {"content/en/news/small.png": small})
+    assert build(site).exit_code == 0
+    out = site / "output/en/news"
+    sizes = sorted(Image.open(p).width for p in out.glob("small.*-*.png"))
+    assert sizes == [480, 600]
+    html = (out / "story/index.html").read_text()
+    assert 'width="600" height="400"' in html and "1600w" not in html
+
+
+def test_exif_orientation_applied_and_output_deterministic(make_site, tmp_path: Path):
+    rotated = photo(800, 600, orientation=6)  # stored landscape, shown portrait
+    site = article(make_site, "![R](r.jpg){ credit=\"T\" licence=\"CC0\" }\n", {"content/en/news/r.jpg": rotated})
+    assert build(site, "--no-cache").exit_code == 0
+    out = site / "output/en/news"
+    files = sorted(out.glob("r.*-*.webp"))
+    assert files and Image.open(files[-1]).size == (600, 800)
+    first = tree_digest(site / "output")
+    assert build(site, "--no-cache", "--output", tmp_path / "again").exit_code == 0
+    assert tree_digest(tmp_path / "again") == first
+
+
+def test_second_build_encodes_no_image(make_site):
+    site = article(make_site)
+    first = build_site(BuildOptions(site=site, watch=True))
+    assert first.state is not None and first.state.bodies.pictures.encoded == 1
+    (site / "content/en/news/story.md").write_text(page("Story", ARTICLE + "\nMore.\n"))
+    second = build_site(BuildOptions(site=site, watch=True))
+    assert second.state is not None and second.state.bodies.pictures.encoded == 0
+    assert len(second.state.bodies.pictures.by_url) == 1
+
+
+def test_front_matter_image_is_shown_and_is_the_open_graph_image(make_site):
+    body = ("---\ntitle: Story\nimage:\n  src: photo.jpg\n  alt: A test pattern\n  credit: Test Author\n"
+            "  licence: CC0\n---\nText.\n")
+    site = article(make_site, extra={"content/en/news/story.md": body})
+    assert build(site).exit_code == 0, build(site).output
+    html = (site / "output/en/news/story/index.html").read_text()
+    og = re.search(r'<meta property="og:image" content="https://example.org/(en/news/photo\.\w{8}-og\.jpg)">', html)
+    assert og, html
+    assert Image.open(site / "output" / og.group(1)).size == (1200, 630)
+    assert '<div class="page-image"><figure class="photo"><picture>' in html and 'loading="eager"' in html
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("missing.jpg", None, "does not exist"),
+    ("bad.jpg", b"not an image at all", "is not an image"),
+    ("cut.jpg", photo(400, 300)[:1500], "damaged or truncated"),
+    ("evil.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "SVG with script"),
+])
+def test_bad_images_are_located_errors_and_nothing_is_written(make_site, name, data, message):
+    extra: dict[str, str | bytes] = {} if data is None else {f"content/en/news/{name}": data}
+    site = article(make_site, f"Intro.\n\n![Alt]({name}){{ credit=\"T\" licence=\"CC0\" }}\n", extra)
+    result = build(site)
+    assert result.exit_code == 1
+    assert re.search(rf"content/en/news/story\.md:6:1: .*{re.escape(message)}", result.output), result.output
+    assert "Traceback" not in result.output
+    assert not (site / "output").exists()
+
+
+def test_decompression_bomb_is_refused(make_site, monkeypatch):
+    # Pillow's own limit, lowered so that the bomb is small to write (the check is the same)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)
+    site = article(make_site, "![Alt](big.png){ credit=\"T\" licence=\"CC0\" }\n",
+                   {"content/en/news/big.png": photo(400, 300, fmt="PNG")})
+    with pytest.raises(Exception) as caught:
+        build_site(BuildOptions(site=site, cache=False))
+    assert "decompression bomb" in str(caught.value) or "too large" in str(caught.value)
+    assert not (site / "output").exists()
+
+
+def test_check_requires_alt_credit_and_licence(make_site):
+    site = article(make_site, "Intro.\n\n![](photo.jpg)\n\n![Alt](photo.jpg){ credit=\"T\" }\n")
+    result = run("check", "--site", site)
+    assert result.exit_code == 1
+    assert re.search(r"story\.md:6:1: image 'photo.jpg' has no alt text and no credit and no licence",
+                     result.output)
+    assert "photo.jpg' has no alt text: describe" not in result.output  # (once, where it is written)
+    assert re.search(r"story\.md:8:1: image 'photo.jpg' has no licence", result.output)
+
+
+def test_encode_is_pure_and_drops_metadata():
+    files, info = images.encode(photo(1000, 700, gps=True))
+    again, _ = images.encode(photo(1000, 700, gps=True))
+    assert files == again
+    assert info["width"] == 1000 and {v[2] for v in info["variants"]} == {480, 960, 1000}
+    for data in files.values():
+        assert Image.open(io.BytesIO(data)).getexif().get(0x8825) is None
+
+
+def test_browser_serves_modern_format_with_size_and_no_layout_shift(make_site):
+    site = article(make_site, "Intro.\n\n![A test pattern](photo.jpg \"Caption\"){ credit=\"T\" licence=\"CC0\" }\n\n"
+                   + "Text. " * 50 + "\n")
+    assert build(site).exit_code == 0
+    with chromium("to check the picture in a browser") as browser, serve_folder(site / "output") as base:
+        tab = browser.new_page(viewport={"width": 1000, "height": 800})
+        tab.add_init_script("""window.__cls = 0; new PerformanceObserver(l => { for (const e of l.getEntries())
+            if (!e.hadRecentInput) window.__cls += e.value; }).observe({type: 'layout-shift', buffered: true});""")
+        tab.goto(base + "/en/news/story/")
+        tab.wait_for_load_state("networkidle")
+        img = tab.locator("figure.photo img")
+        current = img.evaluate("i => i.currentSrc")
+        assert re.search(r"\.(webp|avif)$", current), current
+        assert img.get_attribute("width") == "2000" and img.get_attribute("height") == "1500"
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+        tab.wait_for_timeout(300)
+        assert tab.evaluate("window.__cls") == 0
