@@ -23,7 +23,8 @@ EXAMPLES = int(os.environ.get("SITEGEN_MARKDOWN_EXAMPLES", "100"))
 TARGETS = {"vi/a.md": "/vi/a/", "vi/b/_index.md": "/vi/b/"}
 
 _WORD = st.sampled_from(["Thái", "Bình", "đồng", "a", "b", "x_y", "R&D", "2024", "(1)", "x>y", "!", "?", ":", "#",
-                         "*", "_", "|", "{", "}", "[", "]", "&amp;", "&#123;", "\\*", "C#", "=", "-", "+", "1."])
+                         "*", "_", "|", "{", "}", "[", "]", "&amp;", "&#123;", "&#1", "&#x41", "&amp", "\\*", "C#",
+                         "=", "-", "+", "1."])
 _SPAN = st.one_of(
     _WORD, _WORD, _WORD,
     st.sampled_from(["*em*", "**strong**", "_u_", "__uu__", "***both***", "`code`", "``a ` b``", "[a](a.md)",
@@ -166,6 +167,7 @@ def test_safe_mode_strips_event_handlers_and_style_from_fence_attributes():
 @example("``` { .python linenums=True }\nx\n```")
 @example("Thái\n  <div>x</div>\n")  # (unsafe mode) raw HTML moves text: these end with a line break
 @example("<script>alert(1)</script> Thái &amp; <script>alert(1)</script>\n")
+@example("&#1. (")  # (unsafe mode) the raw-HTML pass ends a character reference with `;`
 def test_fast_paths_match_stock_python_markdown(text):
     compare(text)
 

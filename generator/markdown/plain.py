@@ -58,6 +58,8 @@ def render(text: str, rewrite: Rewrite, unsafe_html: bool = False) -> tuple[str,
         return "", []
     if _OUTSIDE_CHARS.search(text) or any(x in text for x in _PLACEHOLDERS) or ("&" in text and _ENTITY.search(text)):
         return None
+    if unsafe_html and "&#" in text:  # the raw-HTML pass writes `&#1` as the character reference `&#1;`
+        return None
     doc = _Document(rewrite, unsafe_html)
     try:
         for block in text.strip("\n").split("\n\n"):
