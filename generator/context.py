@@ -7,12 +7,15 @@ its own set: nothing read for one job leaks into another's dependencies.
 
 from __future__ import annotations
 
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
-from generator import feeds, images, seo, translations, urls
+from generator import feeds, geomap, images, seo, translations, urls
 from generator.convert import Bodies
 from generator.errors import error
 from generator.model import Page, PageKey, Site, Tag
@@ -188,11 +191,30 @@ class Contexts:
             "neighbours": lambda count=10: self.neighbours(page, count, reads),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ()), reads),
             "content_of": lambda other: self.content(other, reads),
+            "locator_map": lambda parks=(), kinds=None, title="": self.locator_map(page, parks, kinds, title),
             "exports": ([{"format": f, "url": f"{page.url}data.{f}"} for f in ("csv", "json")]
                         if isinstance(page.params.get("export"), str) and page.kind == "section" else []),
         }
         ctx.update(extra)
         return ctx
+
+    def locator_map(self, page: Page, parks: Iterable[Page], kinds: Sequence[str] | None,
+                    title: str) -> dict[str, Any] | None:
+        """Templates' `locator_map(parks, kinds)`: an SVG map of `parks` (pages with `park: {lat, lon}`) and the
+        places of data/places.yaml of `kinds` (all when None), with the list of them all; None without an
+        outline in data/geo/."""
+        outline = geomap.load_outline(self.config.root)
+        if outline is None:
+            return None
+        places = [geomap.park_place(p.title, p.url, p.params) or geomap.Place(p.title, math.nan, math.nan, "park",
+                                                                               p.url) for p in parks]
+        places += geomap.places_from_data(self.site.data.get("places"), page.lang, self.config.default_language,
+                                          kinds)
+        ident = "map-" + hashlib.sha256(page.url.encode()).hexdigest()[:8]
+        return {"svg": Markup(geomap.draw(places, outline, title, ident)), "source": outline.source,
+                "licence": outline.licence, "id": ident,
+                "items": [{"name": p.name, "url": p.url, "kind": p.kind, "shown": not math.isnan(p.lat)}
+                          for p in places]}
 
     def tag(self, lang: str, name: str) -> Tag:
         """The tag a page names (spellings that differ only in case or marks are one tag)."""
