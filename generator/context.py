@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from generator import feeds, geomap, images, seo, translations, urls
+from generator import feeds, geomap, images, seo, translations, urls, video
 from generator.convert import Bodies
 from generator.errors import error
 from generator.model import Page, PageKey, Site, Tag
@@ -191,6 +191,7 @@ class Contexts:
             "neighbours": lambda count=10: self.neighbours(page, count, reads),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ()), reads),
             "content_of": lambda other: self.content(other, reads),
+            "films": video.films(page),  # the page's `video:` entries (partials/video.html)
             "locator_map": lambda parks=(), kinds=None, title="": self.locator_map(page, parks, kinds, title),
             "exports": ([{"format": f, "url": f"{page.url}data.{f}"} for f in ("csv", "json")]
                         if isinstance(page.params.get("export"), str) and page.kind == "section" else []),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.config import Config
@@ -31,16 +32,18 @@ class Hosting:
 _EXTENSIONS = "html|css|js|mjs|json|xml|svg|txt|csv|webmanifest"
 
 
-def content_security_policy() -> str:
+def content_security_policy(frame_hosts: Sequence[str] = ()) -> str:
+    """The CSP; `frame_hosts` (the hosts of the site's remote films, generator/video.py) may be framed."""
     # Pagefind compiles WebAssembly, which needs 'wasm-unsafe-eval'; nothing needs 'unsafe-inline'.
+    frames = f"frame-src {' '.join(frame_hosts)}; " if frame_hosts else ""
     return ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
-            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-            "frame-ancestors 'self'; upgrade-insecure-requests")
+            "font-src 'self'; connect-src 'self'; " + frames + "object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'self'; upgrade-insecure-requests")
 
 
-def describe(config: Config, fingerprinted: dict[str, str]) -> Hosting:
+def describe(config: Config, fingerprinted: dict[str, str], frame_hosts: Sequence[str] = ()) -> Hosting:
     headers = (
-        ("Content-Security-Policy", content_security_policy()),
+        ("Content-Security-Policy", content_security_policy(frame_hosts)),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
@@ -50,9 +53,9 @@ def describe(config: Config, fingerprinted: dict[str, str]) -> Hosting:
                    tuple(sorted(fingerprinted.values())))
 
 
-def configs(config: Config, fingerprinted: dict[str, str]) -> dict[str, bytes]:
+def configs(config: Config, fingerprinted: dict[str, str], frame_hosts: Sequence[str] = ()) -> dict[str, bytes]:
     """Every hosting file, by output path."""
-    h = describe(config, fingerprinted)
+    h = describe(config, fingerprinted, frame_hosts)
     return {NGINX_FILE: nginx(h).encode(), ".htaccess": htaccess(h).encode(),
             "_redirects": netlify_redirects(h).encode(), "_headers": netlify_headers(h).encode()}
 

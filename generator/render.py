@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from generator import exports, feeds, hosting, search, seo, urls
+from generator import exports, feeds, hosting, search, seo, urls, video
 from generator.brochure import Brochures
 from generator.context import Contexts, Reads
 from generator.convert import Bodies
@@ -116,7 +116,7 @@ class Renderer:
     def outputs_of_site(self) -> Iterator[Output]:
         """The files that are no job's: robots.txt, hosting configs, static files."""
         yield Output("robots.txt", seo.robots(self.site))
-        for name, data in hosting.configs(self.config, self.fingerprinted).items():
+        for name, data in hosting.configs(self.config, self.fingerprinted, video.site_frame_hosts(self.site)).items():
             yield Output(name, data)
         replaced = self.bodies.pictures.replaced()  # (originals of processed images: written by their page)
         for asset in self.site.assets:
