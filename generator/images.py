@@ -14,6 +14,7 @@ import hashlib
 import html
 import io
 import json
+import math
 import os
 import posixpath
 import re
@@ -32,7 +33,7 @@ from generator.model import Page, Site
 WIDTHS = (480, 960, 1600)
 OG_SIZE = (1200, 630)
 RASTER = (".jpg", ".jpeg", ".png", ".webp")
-OPTIONS = "v1 webp q80 m4; avif q55 s8; jpeg q82 progressive; png opt; og jpeg q82 1200x630; lanczos"
+OPTIONS = "v1 webp q80 m4; avif q55 s9; jpeg q82 progressive; png opt; og jpeg q82 1200x630; lanczos"
 FOLDER = "images"
 
 # ![alt](src "title"){ attrs } as written in Markdown (the image syntax sitegen processes)
@@ -377,6 +378,11 @@ def encode(data: bytes, og: bool = False) -> tuple[dict[str, bytes], dict[str, A
                 raise ImageError(f"is {opened.width}×{opened.height} pixels, more than the "
                                  f"{Image.MAX_IMAGE_PIXELS} pixels allowed (a decompression bomb?)")
             fallback = "png" if opened.format == "PNG" else "jpeg"
+            turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # EXIF orientation: a quarter turn
+            width, height = (opened.height, opened.width) if turned else opened.size
+            if opened.format == "JPEG" and width > WIDTHS[-1]:  # decode at the smallest scale that is enough
+                scale = WIDTHS[-1] / width
+                opened.draft("RGB", (math.ceil(opened.width * scale), math.ceil(opened.height * scale)))
             opened.load()
             image = ImageOps.exif_transpose(opened)
     except ImageError:
@@ -392,11 +398,11 @@ def encode(data: bytes, og: bool = False) -> tuple[dict[str, bytes], dict[str, A
     if alpha and fallback == "jpeg":
         fallback = "png"
     image.info = {}  # nothing of the original's metadata goes on
-    width, height = image.size
+    scaled = image.width
     files: dict[str, bytes] = {}
     variants: list[tuple[str, str, int, int]] = []
     current = image
-    for w in sorted({min(w, width) for w in WIDTHS}, reverse=True):
+    for w in sorted({min(w, width, scaled) for w in WIDTHS}, reverse=True):
         h = max(1, round(height * w / width))
         if (w, h) != current.size:
             current = current.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -416,7 +422,7 @@ def _save(image: Any, fmt: str) -> bytes:
     if fmt == "webp":
         image.save(buffer, "WEBP", quality=80, method=4, exact=False)
     elif fmt == "avif":
-        image.save(buffer, "AVIF", quality=55, speed=8)
+        image.save(buffer, "AVIF", quality=55, speed=9)
     elif fmt == "jpeg":
         image.convert("RGB").save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
     else:
