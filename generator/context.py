@@ -191,6 +191,7 @@ class Contexts:
             "neighbours": lambda count=10: self.neighbours(page, count, reads),
             "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ()), reads),
             "content_of": lambda other: self.content(other, reads),
+            "gallery": images.gallery(self.bodies.pictures, page),  # the page's `gallery:` (partials/gallery.html)
             "films": video.films(page),  # the page's `video:` entries (partials/video.html)
             "locator_map": lambda parks=(), kinds=None, title="": self.locator_map(page, parks, kinds, title),
             "exports": ([{"format": f, "url": f"{page.url}data.{f}"} for f in ("csv", "json")]

@@ -105,6 +105,7 @@ class Pictures:
     by_url: dict[str, Picture] = field(default_factory=dict)
     owner: dict[str, tuple[str, str]] = field(default_factory=dict)  # picture URL -> page that writes it
     page_images: dict[tuple[str, str], tuple[Picture, dict[str, str]]] = field(default_factory=dict)
+    galleries: dict[tuple[str, str], list[tuple[Picture, dict[str, str]]]] = field(default_factory=dict)
     encoded: int = 0  # images encoded by this build (not found in the cache)
 
     @property
@@ -149,14 +150,16 @@ class Pictures:
         return _IMG.sub(lambda m: one(m.group(0), False) or m.group(0), body)
 
 
-def picture_html(picture: Picture, base: str, attrs: Mapping[str, str], figure: bool, eager: bool = False) -> str:
+def picture_html(picture: Picture, base: str, attrs: Mapping[str, str], figure: bool, eager: bool = False,
+                 sizes: str | None = None) -> str:
     """The `<picture>` (in a `<figure>` with its caption, credit and licence when `figure`)."""
     esc = html.escape
-    sources = "".join(f'<source type="image/{fmt}" srcset="{picture.srcset(fmt, base)}" sizes="{SIZES}">'
+    sizes = sizes or SIZES
+    sources = "".join(f'<source type="image/{fmt}" srcset="{picture.srcset(fmt, base)}" sizes="{sizes}">'
                       for fmt in ("avif", "webp") if picture.of(fmt))
     fallback = picture.fallback
     main = fallback[min(1, len(fallback) - 1)]
-    img = (f'<img src="{base}{main.path}" srcset="{picture.srcset(fallback[0].format, base)}" sizes="{SIZES}" '
+    img = (f'<img src="{base}{main.path}" srcset="{picture.srcset(fallback[0].format, base)}" sizes="{sizes}" '
            f'width="{picture.width}" height="{picture.height}" alt="{esc(attrs.get("alt", ""))}" '
            f'loading="{"eager" if eager else "lazy"}" decoding="async"'
            + (' fetchpriority="high"' if eager else "") + ">")
@@ -178,6 +181,7 @@ def caption_html(caption: str, credit: str, licence: str) -> str:
 
 
 SIZES = "(min-width: 60rem) 48rem, 100vw"
+THUMB_SIZES = "(min-width: 40rem) 15rem, 50vw"
 
 
 # -- finding the images pages use ----------------------------------------------------------------------------
@@ -192,6 +196,7 @@ class Reference:
     alt: str
     attrs: dict[str, str]
     front: bool = False  # the page's `image:`
+    gallery: bool = False  # an entry of the page's `gallery:`
 
 
 def references(page: Page) -> Iterator[Reference]:
@@ -200,9 +205,16 @@ def references(page: Page) -> Iterator[Reference]:
     if isinstance(image, str):
         image = {"src": image}
     if isinstance(image, dict) and isinstance(image.get("src"), str):
-        line = _front_line(page)
+        line = _front_line(page, "image:")
         yield Reference(page, line, 1, image["src"], str(image.get("alt") or ""),
                         {k: str(v) for k, v in image.items() if v is not None}, front=True)
+    gallery = page.params.get("gallery")
+    if isinstance(gallery, list) and gallery:
+        line = _front_line(page, "gallery:")
+        for item in gallery:
+            if isinstance(item, dict) and isinstance(item.get("src"), str):
+                yield Reference(page, line, 1, item["src"], str(item.get("alt") or ""),
+                                {k: str(v) for k, v in item.items() if v is not None}, gallery=True)
     body = page.body
     if "![" not in body:
         return
@@ -216,10 +228,10 @@ def references(page: Page) -> Iterator[Reference]:
         yield Reference(page, line, col, m.group("src"), m.group("alt"), attrs)
 
 
-def _front_line(page: Page) -> int:
+def _front_line(page: Page, key: str) -> int:
     try:
         for number, text in enumerate(page.path.read_text(encoding="utf-8").splitlines(), start=1):
-            if text.startswith("image:"):
+            if text.startswith(key):
                 return number
     except OSError:
         pass
@@ -254,7 +266,8 @@ def audit(site: Site, problems: Problems) -> None:
                                                 ("licence", ref.attrs.get("licence") or ref.attrs.get("license")))
                        if not (value or "").strip()]
             if missing:
-                how = ("in its `image:` mapping (alt, credit, licence)" if ref.front else
+                how = ("in its mapping under `image:` or `gallery:` (alt, credit, licence)"
+                       if ref.front or ref.gallery else
                        '![alt text](photo.jpg "caption"){ credit="…" licence="…" }')
                 problems.add(page.path, f"image {ref.src!r} has no {' and no '.join(missing)}: write {how}",
                              ref.line, ref.col)
@@ -303,6 +316,8 @@ def prepare(site: Site, cache_root: Path | None, problems: Problems) -> Pictures
         for ref in refs:
             if ref.front:
                 pictures.page_images[ref.page.key] = (picture, ref.attrs)
+            if ref.gallery:
+                pictures.galleries.setdefault(ref.page.key, []).append((picture, ref.attrs))
     return pictures
 
 
@@ -439,3 +454,20 @@ def page_image(pictures: Pictures, page: Page) -> dict[str, Any] | None:
     return {"html": picture_html(picture, pictures.base_path, attrs, figure=True, eager=True),
             "og": pictures.base_path + picture.og.path if picture.og else None,
             "width": picture.width, "height": picture.height, "alt": attrs.get("alt", "")}
+
+
+def gallery(pictures: Pictures, page: Page) -> list[dict[str, Any]]:
+    """For templates: the page's `gallery:` as thumbnails (the smallest width) linking to the largest size."""
+    base, out = pictures.base_path, []
+    for picture, attrs in sorted(pictures.galleries.get(page.key, []), key=lambda item: _order(page, item[1])):
+        html_ = picture_html(picture, base, {"alt": attrs.get("alt", "")}, figure=False, sizes=THUMB_SIZES)
+        out.append({"html": html_, "href": base + picture.largest().path,
+                    "caption": caption_html(attrs.get("caption", ""), attrs.get("credit", ""),
+                                            attrs.get("licence", "") or attrs.get("license", ""))})
+    return out
+
+
+def _order(page: Page, attrs: Mapping[str, str]) -> int:
+    """An entry's place in the page's `gallery:` list (the order the editor gave)."""
+    items = page.params.get("gallery") or []
+    return next((i for i, item in enumerate(items) if isinstance(item, dict) and item.get("src") == attrs.get("src")), 0)

@@ -173,3 +173,18 @@ def test_browser_serves_modern_format_with_size_and_no_layout_shift(make_site):
         assert img.evaluate("i => i.complete && i.naturalWidth > 0")
         tab.wait_for_timeout(300)
         assert tab.evaluate("window.__cls") == 0
+
+
+def test_gallery_is_a_grid_of_thumbnails_linking_to_the_large_size(make_site):
+    body = ("---\ntitle: Media\ngallery:\n  - {src: b.jpg, alt: Second, credit: T, licence: CC0}\n"
+            "  - {src: photo.jpg, alt: First, caption: Caption one, credit: Test Author, licence: CC0}\n---\nText.\n")
+    site = article(make_site, extra={"content/en/news/story.md": body, "content/en/news/b.jpg": photo(1200, 900)})
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    html = (site / "output/en/news/story/index.html").read_text()
+    grid = re.search(r'<ul class="gallery">.*?</ul>', html, re.S)
+    assert grid
+    links = re.findall(r'<li><figure><a href="(/en/news/[^"]+)"><picture>', grid.group())
+    assert [link.split("/")[-1].split(".")[0] for link in links] == ["b", "photo"]  # in the editor's order
+    assert links[1].endswith("-1600.jpg") and (site / "output" / links[1].lstrip("/")).is_file()
+    assert "Caption one" in grid.group() and "Test Author (CC0)" in grid.group() and 'sizes="(min-width: 40rem)' in html
