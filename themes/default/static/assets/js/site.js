@@ -56,4 +56,13 @@
     form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
     apply(false); // selections kept by the browser on "back" apply at once, without an announcement
   });
+
+  // A table wider than its column scrolls in its own box: keyboard users can then focus it and scroll.
+  var focusWideTables = function () {
+    document.querySelectorAll(".prose table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth) { table.tabIndex = 0; } else { table.removeAttribute("tabindex"); }
+    });
+  };
+  focusWideTables();
+  window.addEventListener("resize", focusWideTables);
 })();

