@@ -138,7 +138,7 @@ def test_boolean_fence_options_are_a_problem_on_the_page(text):
     traceback."""
     compare(text)
     rendered = Converter().convert(text, "vi", TARGETS.get, first_line=4)
-    assert rendered.html == "" and [line for line, _ in rendered.problems] == [4 + text[:text.index("`")].count("\n")]
+    assert rendered.html == "" and [line for line, _ in rendered.problems] == [4 + text[:text.index("``` {")].count("\n")]
     assert "could not convert this page (TypeError: cannot serialize" in rendered.problems[0][1]
 
 

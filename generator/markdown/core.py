@@ -144,8 +144,8 @@ class Converter:
         return Rendered(html, toc, problems)
 
     def _failing_line(self, text: str, first_line: int) -> int:
-        """The first line of the fewest blocks (text between blank lines) that fail to convert on their own,
-        found by bisection; `first_line` when that cannot be told."""
+        """The first line of the blocks (text between blank lines) that fail to convert on their own: the
+        shortest failing start of `text`, then its shortest failing end; `first_line` when that cannot be told."""
         separators = list(re.finditer(r"\n\s*\n", text))
         starts, ends = [0] + [m.end() for m in separators], [m.start() for m in separators] + [len(text)]
 
@@ -164,13 +164,12 @@ class Converter:
                 while low < high:
                     middle = (low + high) // 2
                     low, high = (low, middle) if fails(text[:ends[middle]]) else (middle + 1, high)
-                last, low, high = low, 0, low  # then the last block from which it still fails: where it starts
-                while low < high:
-                    middle = (low + high + 1) // 2
-                    low, high = (middle, high) if fails(text[starts[middle]:ends[last]]) else (low, middle - 1)
+                first = low  # then the nearest block before it from which it fails: where it starts
+                while first > 0 and not fails(text[starts[first]:ends[low]]):
+                    first -= 1
         except (TooSlow, RecursionError):
             return first_line
-        return first_line + text.count("\n", 0, starts[low])
+        return first_line + text.count("\n", 0, starts[first])
 
 
 def _failed(line: int, message: str) -> Rendered:
