@@ -59,6 +59,10 @@ def test_every_cjk_page_fits_a_phone_and_its_switcher_lands_on_a_page(browser, s
             problems.append((path, "lang"))
         if page.evaluate("document.documentElement.scrollWidth") > 360:
             problems.append((path, "scrolls sideways"))
+        # each language code stays on one line (a squeezed switcher once broke JA into J / A)
+        if max(page.evaluate("[...document.querySelectorAll('.switcher .lang-code')]"
+                             ".map(e => e.getBoundingClientRect().height)")) > 28:
+            problems.append((path, "switcher squeezed"))
         if page.evaluate("getComputedStyle(document.body).fontFamily").find("Noto Sans CJK") < 0:
             problems.append((path, "no CJK font stack"))
         targets.update(page.eval_on_selector_all(".switcher a", "els => els.map(e => e.getAttribute('href'))"))
