@@ -289,11 +289,11 @@ def test_19_huge_file_is_refused_quickly(good_site):
 
 def test_19_pathological_markdown_is_bounded():
     start = time.perf_counter()
-    converter = Converter(time_limit=1)
-    assert converter.convert("*_" * 20000, "vi", lambda _: None).problems == ()
-    slow = converter.convert("[" * 30000, "vi", lambda _: None)
+    # (a generous limit for the input that converts quickly: on a loaded machine it may take over a second)
+    assert Converter(time_limit=10).convert("*_" * 20000, "vi", lambda _: None).problems == ()
+    slow = Converter(time_limit=1).convert("[" * 30000, "vi", lambda _: None)
     assert "took more than 1 s" in slow.problems[0][1]
-    assert time.perf_counter() - start < 15
+    assert time.perf_counter() - start < 30
 
 
 def test_errors_are_single_located_lines_without_traceback(good_site):
