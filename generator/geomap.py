@@ -130,33 +130,38 @@ def _path(polygons: Iterable[tuple[Ring, ...]], project: Projection) -> str:
     return "".join(parts)
 
 
-def draw(places: Sequence[Place], outline: Outline, title: str, ident: str) -> str:
-    """The map's SVG: the land, then each place inside the box as a numbered marker (a link when it has a
-    page) with its label. Numbers follow the order of `places`, as in the list beside it."""
+def draw(places: Sequence[Place], outline: Outline, title: str, ident: str, links_label: str = "") -> str:
+    """The map: an SVG picture (`role="img"`, titled) of the land and each place inside the box as a numbered
+    marker with its label, under a second, transparent SVG of the same size whose links (one per place with
+    a page) lie over the markers; a picture may not hold links (its content is presentational). Numbers
+    follow the order of `places`, as in the list beside the map."""
     esc = html.escape
     project = Projection(outline.box)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {project.width:g} {project.height:g}" '
-           f'role="img" aria-labelledby="{ident}-title" class="locator-svg">',
+    box = f'viewBox="0 0 {project.width:g} {project.height:g}"'
+    out = [f'<div class="locator-map"><svg xmlns="http://www.w3.org/2000/svg" {box} role="img" '
+           f'aria-labelledby="{ident}-title" class="locator-svg">',
            f'<title id="{ident}-title">{esc(title)}</title>',
            f'<rect class="sea" width="{project.width:g}" height="{project.height:g}"/>',
            f'<path class="land" d="{_path(outline.polygons, project)}"/>']
-    # places without a page first, so that the linked markers are drawn over their labels
-    for number, place in sorted(enumerate(places, start=1), key=lambda item: item[1].url is not None):
+    links = []
+    for number, place in enumerate(places, start=1):
         if not project.inside(place.lon, place.lat):
             continue
         x, y = project(place.lon, place.lat)
         left = x > project.width * 0.72  # labels near the right edge go to the left of their marker
-        label = (f'<text class="label" x="{x - 11 if left else x + 11:g}" y="{y + 4:g}"'
-                 + (' text-anchor="end"' if left else "") + f">{esc(place.name)}</text>")
-        marker = (f'<circle cx="{x:g}" cy="{y:g}" r="8"/><text class="num" x="{x:g}" y="{y:g}">{number}</text>'
-                  + label)
         kind = "park" if place.kind == "park" else "place"
+        out.append(f'<g class="marker {kind}"><circle cx="{x:g}" cy="{y:g}" r="8"/>'
+                   f'<text class="num" x="{x:g}" y="{y:g}">{number}</text>'
+                   f'<text class="label" x="{x - 11 if left else x + 11:g}" y="{y + 4:g}"'
+                   + (' text-anchor="end"' if left else "") + f">{esc(place.name)}</text></g>")
         if place.url:
-            out.append(f'<a href="{esc(place.url)}" class="marker {kind}"><title>{number}. {esc(place.name)}</title>'
-                       f"{marker}</a>")
-        else:
-            out.append(f'<g class="marker {kind}">{marker}</g>')
+            links.append(f'<a href="{esc(place.url)}"><title>{number}. {esc(place.name)}</title>'
+                         f'<circle class="hit" cx="{x:g}" cy="{y:g}" r="11"/></a>')
     out.append("</svg>")
+    if links:
+        out.append(f'<svg xmlns="http://www.w3.org/2000/svg" {box} class="locator-links" '
+                   f'aria-label="{esc(links_label or title)}">' + "".join(links) + "</svg>")
+    out.append("</div>")
     return "".join(out)
 
 

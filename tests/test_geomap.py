@@ -79,9 +79,15 @@ def test_map_in_browser_links_work_and_nothing_leaves_the_site(make_site):
         tab.on("request", lambda r: requests.append(r.url))
         tab.goto(base + "/en/locations/industrial-parks/")
         tab.wait_for_load_state("networkidle")
+        from axe_playwright_python.sync_playwright import Axe
+
+        violations = Axe().run(tab).response["violations"]
+        assert [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")] == []
         markers = tab.locator("figure.locator svg a")
         assert markers.count() == len(PARKS)
-        box = tab.locator("figure.locator svg").bounding_box()
+        box = tab.locator("figure.locator svg.locator-svg").bounding_box()
+        links_box = tab.locator("figure.locator svg.locator-links").bounding_box()
+        assert links_box == box  # the links lie exactly over the picture
         assert box is not None and box["width"] > 200 and box["height"] > 150
         assert tab.locator("figure.locator ol li a").count() == len(PARKS)
         markers.first.click()
