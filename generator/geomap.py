@@ -150,9 +150,9 @@ def draw(places: Sequence[Place], outline: Outline, title: str, ident: str, link
         x, y = project(place.lon, place.lat)
         left = x > project.width * 0.72  # labels near the right edge go to the left of their marker
         kind = "park" if place.kind == "park" else "place"
-        out.append(f'<g class="marker {kind}"><circle cx="{x:g}" cy="{y:g}" r="8"/>'
+        out.append(f'<g class="marker {kind}"><circle cx="{x:g}" cy="{y:g}" r="9"/>'
                    f'<text class="num" x="{x:g}" y="{y:g}">{number}</text>'
-                   f'<text class="label" x="{x - 11 if left else x + 11:g}" y="{y + 4:g}"'
+                   f'<text class="label" x="{x - 12 if left else x + 12:g}" y="{y + 5:g}"'
                    + (' text-anchor="end"' if left else "") + f">{esc(place.name)}</text></g>")
         if place.url:
             links.append(f'<a href="{esc(place.url)}"><title>{number}. {esc(place.name)}</title>'
