@@ -197,7 +197,8 @@ def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | 
     jobs = renderer.jobs()
     digests: dict[str, str] = {}
     deps: dict[PageKey, frozenset[PageKey]] = {}
-    with staging(output, dict(previous) if previous is not None else None) as (folder, stop):
+    config = site.config
+    with staging(output, dict(previous) if previous is not None else None, config.precompress) as (folder, stop):
         renderer.brochures.prepare()  # (once, here: the pages that link a brochure show its size)
         results = iter_chunks(_render_chunk, jobs, {"renderer": renderer, "staging": folder},
                               weight=renderer.job_weight)
@@ -214,7 +215,7 @@ def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | 
             stop.check()
             digests[item.path] = folder.put(item)
         stop.check()
-        folder.commit(search.index if site.config.search else None)
+        folder.commit((lambda found: search.index(found, config.precompress)) if config.search else None)
     return digests, deps
 
 
@@ -234,9 +235,9 @@ def _render_planned(renderer: Renderer, todo: Plan, output: Path, before: BuildS
             deps[job.page] = reads
     problems.raise_if_errors(strict=options.strict)
     digests = dict(before.digests)
-    written = replace_changed(output, outputs, digests)
+    written = replace_changed(output, outputs, digests, site.config.precompress)
     if site.config.search and written:
-        search.index(output)
+        search.index(output, site.config.precompress)
     bodies.flush()
     return digests, deps, written
 

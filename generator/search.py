@@ -8,7 +8,6 @@ finds and marks Đồng Xâm; the pages carry no hidden word lists (they showed 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +20,9 @@ _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagef
            "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
-def index(site_dir: Path) -> None:
-    """Write the Pagefind bundle into `site_dir/pagefind/`, byte-identical for the same pages."""
+def index(site_dir: Path, compress: bool = True) -> None:
+    """Write the Pagefind bundle into `site_dir/pagefind/`, byte-identical for the same pages (with a gzip
+    copy of its script and entry file when `compress`)."""
     try:
         import pagefind  # noqa: F401  (the package ships the binary)
     except ImportError:
@@ -38,10 +38,7 @@ def index(site_dir: Path) -> None:
     entry = bundle / "pagefind-entry.json"
     data = json.loads(entry.read_text(encoding="utf-8"))
     entry.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    from generator.writer import compress_folder  # (the writer imports the renderer, which imports us)
+    if compress:
+        from generator.writer import compress_folder  # (the writer imports the renderer, which imports us)
 
-    compress_folder(bundle)  # pagefind.js and the entry file; its index chunks are gzipped already
-
-
-def remove(site_dir: Path) -> None:
-    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
+        compress_folder(bundle)  # pagefind.js and the entry file; its index chunks are gzipped already

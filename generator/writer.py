@@ -98,11 +98,12 @@ class Staging:
     intact) is hard-linked from the old output, so it keeps its time and a deploy can skip it.
     """
 
-    def __init__(self, output: Path, previous: dict[str, str] | None = None) -> None:
+    def __init__(self, output: Path, previous: dict[str, str] | None = None, compress: bool = True) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(output)
         self.output = output
         self.previous = previous or {}
+        self.compress = compress  # write a precompressed sibling beside each text file
         self.folder = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{output.name}-", dir=output.parent))
         self._made: set[str] = set()
 
@@ -123,13 +124,13 @@ class Staging:
         if self.previous.get(item.path) == digest:
             try:
                 os.link(self.output / item.path, target)
-                if compressible(item.path):
+                if self.compress and compressible(item.path):
                     _link_or_compress(self.output / (item.path + GZ), target, data)
                 return digest
             except OSError:
                 pass
         _write(target, data)
-        if compressible(item.path):
+        if self.compress and compressible(item.path):
             _write(target.with_name(target.name + GZ), gzipped(data))
         return digest
 
@@ -145,7 +146,8 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, str]) -> list[str]:
+def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, str],
+                    compress: bool = True) -> list[str]:
     """Replace in the live `output`, one file at a time, each output whose bytes differ from what is
     there (`digests`: path -> SHA-256, updated); return the paths written. A SIGTERM waits until every
     file is written, so a stopped rebuild leaves no mix of old and new pages."""
@@ -163,7 +165,7 @@ def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, 
             os.replace(tmp, target)
             digests[item.path] = digest
             written.append(item.path)
-            if compressible(item.path):
+            if compress and compressible(item.path):
                 _write(tmp, gzipped(data))
                 os.replace(tmp, target.with_name(target.name + GZ))
                 written.append(item.path + GZ)
@@ -219,12 +221,13 @@ def _write(path: Path, data: bytes) -> None:
 
 
 @contextmanager
-def staging(output: Path, previous: dict[str, str] | None = None) -> Iterator[tuple[Staging, _Stop]]:
+def staging(output: Path, previous: dict[str, str] | None = None,
+            compress: bool = True) -> Iterator[tuple[Staging, _Stop]]:
     """A `Staging` for `output`, removed if the build fails or is stopped (SIGTERM) before its commit.
 
     Check the `_Stop` between steps: a SIGTERM is acted on there, not in the middle of a write.
     """
-    folder = Staging(output, previous)
+    folder = Staging(output, previous, compress)
     try:
         with _terminate_as_exit() as stop:
             yield folder, stop

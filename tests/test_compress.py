@@ -71,3 +71,18 @@ def test_a_rebuild_compresses_only_what_it_writes(make_site, tmp_path: Path):
     clean = tmp_path / "clean"
     assert build(site, "--output", clean, "--no-cache").exit_code == 0
     assert tree_digest(out) == tree_digest(clean)
+
+
+def test_precompress_false_writes_no_gzip_copies(make_site, tmp_path: Path):
+    from conftest import SITE_YAML
+
+    site = make_site(FILES, site_yaml=SITE_YAML.replace("search: false", "search: true") + "precompress: false\n")
+    out = tmp_path / "out"
+    assert build(site, "--output", out, "--no-cache").exit_code == 0
+    assert (out / "vi/a/index.html").is_file() and (out / "pagefind").is_dir()
+    assert not _siblings(out), sorted(_siblings(out))[:5]
+    write_files(site, {"content/vi/a.md": page("Trang A", "Đã sửa.")})  # an incremental rebuild writes none either
+    assert build(site, "--output", out).exit_code == 0 and build(site, "--output", out).exit_code == 0
+    write_files(site, {"content/vi/a.md": page("Trang A", "Sửa lần nữa.")})
+    assert build(site, "--output", out).exit_code == 0
+    assert "Sửa lần nữa" in (out / "vi/a/index.html").read_text() and not _siblings(out)
