@@ -12,8 +12,8 @@ from xml.etree.ElementTree import Element
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-_BLOCKED_SCHEME = re.compile(r"^(?:javascript|vbscript|data):", re.I)
-_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+from generator import urls
+
 _RAW_BAD_LINK = re.compile(r"""((?:href|src|action|formaction)\s*=\s*["']?)\s*(?:javascript|vbscript):""", re.I)
 _CELL_ALIGN = re.compile(r"text-align: (left|center|right);")
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
@@ -24,8 +24,8 @@ Resolver = Callable[[str], "str | None"]
 
 
 def safe_href(url: str) -> bool:
-    """False for javascript:, vbscript: and data: URLs, however they are disguised."""
-    return not _BLOCKED_SCHEME.match(_CONTROL.sub("", unquote(url)))
+    """False for javascript:, vbscript: and data: URLs, however they are disguised (`urls.is_safe`)."""
+    return urls.is_safe(url)
 
 
 def block_raw_links(html: str) -> str:
