@@ -193,30 +193,12 @@ class Contexts:
             "content_of": lambda other: self.content(other, reads),
             "gallery": images.gallery(self.bodies.pictures, page),  # the page's `gallery:` (partials/gallery.html)
             "films": video.films(page),  # the page's `video:` entries (partials/video.html)
-            "locator_map": lambda parks=(), kinds=None, title="": self.locator_map(page, parks, kinds, title),
+            "locator_map": lambda parks=(), kinds=None, title="": locator_map(self.site, page, parks, kinds, title),
             "exports": ([{"format": f, "url": f"{page.url}data.{f}"} for f in ("csv", "json")]
                         if isinstance(page.params.get("export"), str) and page.kind == "section" else []),
         }
         ctx.update(extra)
         return ctx
-
-    def locator_map(self, page: Page, parks: Iterable[Page], kinds: Sequence[str] | None,
-                    title: str) -> dict[str, Any] | None:
-        """Templates' `locator_map(parks, kinds)`: an SVG map of `parks` (pages with `park: {lat, lon}`) and the
-        places of data/places.yaml of `kinds` (all when None), with the list of them all; None without an
-        outline in data/geo/."""
-        outline = geomap.load_outline(self.config.root)
-        if outline is None:
-            return None
-        places = [geomap.park_place(p.title, p.url, p.params) or geomap.Place(p.title, math.nan, math.nan, "park",
-                                                                               p.url) for p in parks]
-        places += geomap.places_from_data(self.site.data.get("places"), page.lang, self.config.default_language,
-                                          kinds)
-        ident = "map-" + hashlib.sha256(page.url.encode()).hexdigest()[:8]
-        return {"svg": Markup(geomap.draw(places, outline, title, ident)), "source": outline.source,
-                "licence": outline.licence, "id": ident,
-                "items": [{"name": p.name, "url": p.url, "kind": p.kind, "shown": not math.isnan(p.lat)}
-                          for p in places]}
 
     def tag(self, lang: str, name: str) -> Tag:
         """The tag a page names (spellings that differ only in case or marks are one tag)."""
@@ -253,3 +235,21 @@ class Contexts:
             ctx["alternates"] = []
         ctx["untranslated"] = [s for s in ctx["switcher"] if not s.available]
         return ctx
+
+
+def locator_map(site: Site, page: Page, parks: Iterable[Page], kinds: Sequence[str] | None,
+                title: str) -> dict[str, Any] | None:
+    """Templates' `locator_map(parks, kinds)`: an SVG map of `parks` (pages with `park: {lat, lon}`) and the
+    places of data/places.yaml of `kinds` (all when None), with the list of them all; None without an
+    outline in data/geo/."""
+    outline = geomap.load_outline(site.config.root)
+    if outline is None:
+        return None
+    places = [geomap.park_place(p.title, p.url, p.params) or geomap.Place(p.title, math.nan, math.nan, "park",
+                                                                           p.url) for p in parks]
+    places += geomap.places_from_data(site.data.get("places"), page.lang, site.config.default_language, kinds)
+    ident = "map-" + hashlib.sha256(page.url.encode()).hexdigest()[:8]
+    return {"svg": Markup(geomap.draw(places, outline, title, ident)), "source": outline.source,
+            "licence": outline.licence, "id": ident,
+            "items": [{"name": p.name, "url": p.url, "kind": p.kind, "shown": not math.isnan(p.lat)}
+                      for p in places]}
