@@ -269,7 +269,18 @@ class Brochures:
                 return {"string": source.read_bytes(), "mime_type": kind, "filename": source.name}
             return URLFetcherResponse(url, body=source.read_bytes(), headers={"Content-Type": kind})
 
-        doc = weasyprint.HTML(string=document, base_url=self.site.config.base_url, url_fetcher=fetch)
+        fetcher: Any = fetch
+        try:  # WeasyPrint >= 66 wants a URLFetcher (it reads its options when a fetch fails)
+            from weasyprint.urls import URLFetcher
+
+            class _Local(URLFetcher):  # type: ignore[misc]
+                def fetch(self, url: str, headers: Any = None) -> Any:
+                    return fetch(url)
+
+            fetcher = _Local()
+        except ImportError:
+            pass
+        doc = weasyprint.HTML(string=document, base_url=self.site.config.base_url, url_fetcher=fetcher)
         options: dict[str, Any] = {"pdf_identifier": bytes.fromhex(key[:32]), "pdf_variant": "pdf/ua-1",
                                    "uncompressed_pdf": False}
         if "pdf/ua-1" not in _variants():  # an older WeasyPrint without PDF/UA: an untagged PDF
@@ -287,6 +298,11 @@ class Brochures:
             return None
         if self._assets is None:
             self._assets = {a.output: a.source for a in self.site.assets}
+            pictures = self.contexts.bodies.pictures  # (images of pages: their encoded files, from the cache)
+            for picture in pictures.by_url.values():
+                for variant in picture.variants + ((picture.og,) if picture.og else ()):
+                    self._assets[variant.path] = Path(variant.file)
+                self._assets[picture.source] = Path(picture.largest().file)
         return self._assets.get(path[len(base):].split("?")[0].split("#")[0])
 
     def _theme_file(self, name: str) -> str:

@@ -91,6 +91,17 @@ def build(site: Path, *extra: str | Path) -> Result:
     return run("build", "--site", site, *extra)
 
 
+def tiny_png() -> bytes:
+    """A real 8 x 8 PNG (images are decoded at build time: a few magic bytes are a located error)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """Every file below `folder` with the SHA-256 of its bytes."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

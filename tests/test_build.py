@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import build, page, tree_digest
+from conftest import build, page, tiny_png, tree_digest
 
 
 def test_builds_both_languages_with_switcher_and_hreflang(make_site):
@@ -92,21 +92,13 @@ def test_drafts_only_with_flag(make_site):
     assert (site / "output/vi/d/index.html").is_file()
 
 
-def _png() -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
 
 
 def test_files_beside_pages_are_copied_and_linkable(make_site):
     site = make_site({
         "content/vi/report/index.md": page("Báo cáo", "[Tải về](bao-cao.pdf) ![Ảnh](anh.png)"),
         "content/vi/report/bao-cao.pdf": b"%PDF-1.4 test",
-        "content/vi/report/anh.png": _png(),  # (a real image: an unreadable one is an error, issue 14)
+        "content/vi/report/anh.png": tiny_png(),  # (a real image: an unreadable one is an error, issue 14)
         "content/vi/docs/plan.pdf": b"%PDF plan",
         "content/vi/docs/_index.md": page("Tài liệu", "[Kế hoạch](plan.pdf)"),
     })

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SITE_YAML, build, page
+from conftest import SITE_YAML, build, page, tiny_png
 from generator.cli import cli
 
 # A problem: `path:line:col: message` (a folder or a whole file may have no line: `path: message`).
@@ -151,7 +151,7 @@ def test_index_md_beside_the_home_page_is_a_located_error(make_site):
 
 def test_a_bundle_keeps_its_subfolders_and_holds_no_pages(make_site):
     site = make_site({"content/en/about/index.md": page("About", "![Map](images/map.png)"),
-                      "content/en/about/images/map.png": b"\x89PNG"})
+                      "content/en/about/images/map.png": tiny_png()})
     result = build(site)
     assert result.exit_code == 0, result.output
     assert (site / "output/en/about/images/map.png").is_file()

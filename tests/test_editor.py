@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 
-from conftest import REPO, build, page, run, tree_digest, write_files
+from conftest import REPO, build, page, run, tiny_png, tree_digest, write_files
 from generator.build import Builder, BuildOptions
 
 
@@ -99,7 +99,7 @@ def test_check_finds_links_anchors_alt_descriptions_and_sources(make_site):
     site = make_site({
         "content/vi/a.md": page("A", "## Phần một\n\n[ok](b.md#phan-hai) [bad](b.md#khong-co)\n\n![](anh.png)\n\n"
                                      "Diện tích 101,89 ha.", summary="Một trang."),
-        "content/vi/anh.png": b"\x89PNG",
+        "content/vi/anh.png": tiny_png(),
         "content/vi/b.md": page("B", "## Phần hai\n", summary="x" * 170),
     })
     result = run("check", "--site", site)
