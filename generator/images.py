@@ -398,7 +398,14 @@ def encode(data: bytes, og: bool = False) -> tuple[dict[str, bytes], dict[str, A
             if opened.format == "JPEG" and width > WIDTHS[-1]:  # decode at the smallest scale that is enough
                 scale = WIDTHS[-1] / width
                 opened.draft("RGB", (math.ceil(opened.width * scale), math.ceil(opened.height * scale)))
-            opened.load()
+            from PIL import ImageFile
+
+            lenient = ImageFile.LOAD_TRUNCATED_IMAGES  # (WeasyPrint sets it for the whole process on import)
+            ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated photo is an error here, not half a picture
+            try:
+                opened.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = lenient
             image = ImageOps.exif_transpose(opened)
     except ImageError:
         raise

@@ -189,3 +189,16 @@ def test_gallery_is_a_grid_of_thumbnails_linking_to_the_large_size(make_site):
     assert [link.split("/")[-1].split(".")[0] for link in links] == ["b", "photo"]  # in the editor's order
     assert links[1].endswith("-1600.jpg") and (site / "output" / links[1].lstrip("/")).is_file()
     assert "Caption one" in grid.group() and "Test Author (CC0)" in grid.group() and 'sizes="(min-width: 40rem)' in html
+
+
+def test_a_truncated_photo_is_an_error_also_after_weasyprint_is_imported(make_site):
+    """WeasyPrint makes Pillow accept truncated images for the whole process when it is imported."""
+    pytest.importorskip("weasyprint")  # (installed with the test extra; the brochure tests require it)
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    site = article(make_site, "Intro.\n\n![Alt](cut.jpg){ credit=\"T\" licence=\"CC0\" }\n",
+                   {"content/en/news/cut.jpg": photo(400, 300)[:1500]})
+    result = build(site)
+    assert result.exit_code == 1 and "damaged or truncated" in result.output, result.output
