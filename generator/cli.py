@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -28,6 +30,21 @@ def _fail(exc: SitegenError, debug: bool) -> NoReturn:
     sys.exit(1)
 
 
+@contextmanager
+def _reported(debug: bool) -> Iterator[None]:
+    """A SitegenError or an OSError (disk full, no permission) as one line each on stderr and exit 1;
+    a traceback only with --debug."""
+    try:
+        yield
+    except SitegenError as exc:
+        _fail(exc, debug)
+    except OSError as exc:
+        if debug:
+            raise
+        click.echo(f"{exc.filename or 'output'}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sitegen")
 def cli() -> None:
@@ -46,16 +63,9 @@ def cli() -> None:
 def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, no_cache: bool, timings: bool,
                   debug: bool) -> None:
     """Build the site into the output folder."""
-    try:
+    with _reported(debug):
         result = build(BuildOptions(site=site, output=output, drafts=drafts, strict=strict, progress=True,
                                     cache=not no_cache))
-    except SitegenError as exc:
-        _fail(exc, debug)
-    except OSError as exc:
-        if debug:
-            raise
-        click.echo(f"{exc.filename or 'output'}: {exc.strerror or exc}", err=True)
-        sys.exit(1)
     print_summary(result)
     if timings:
         for stage, seconds in result.timings.items():
@@ -228,16 +238,9 @@ def deploy_command(site: Path, target: str | None, output: Path | None, dry_run:
     """Publish output/ to TARGET of site.yaml's deploy list (the first by default): S3, SSH or a git branch."""
     from generator.deploy import DeployOptions, deploy
 
-    try:
+    with _reported(debug):
         result = deploy(DeployOptions(site=site, target=target, output=output, dry_run=dry_run,
                                       max_deletes=max_deletes, yes=yes, progress=True))
-    except SitegenError as exc:
-        _fail(exc, debug)
-    except OSError as exc:
-        if debug:
-            raise
-        click.echo(f"{exc.filename or 'output'}: {exc.strerror or exc}", err=True)
-        sys.exit(1)
     t = result.target
     if result.dry_run:
         for path in result.sent:
