@@ -278,13 +278,15 @@ def _open_cache(root: Path, enabled: bool) -> Iterator[Cache | None]:
 
 
 def _fingerprint(root: Path, options: BuildOptions, output: Path) -> tuple[str, str]:
-    """Every input, cheaply (sitegen's code, the options, each input file's size and time): the inputs
-    other than content, and the content."""
+    """Every input, cheaply (sitegen's code, the options, each input file's size and time): first all but
+    the Markdown pages, then the Markdown pages. Only an edit of pages alone can be planned: a picture or
+    an attachment beside a page is copied or encoded by a whole build."""
     content = root / "content"
     others = [p for p in watched(root) if p != content]
+    files = tree_stats([content], ignore=skipped) if content.exists() else []
     return (fingerprint([code_version(), options.drafts, options.strict, str(output),
-                         tree_stats(others, ignore=skipped)]),
-            fingerprint(tree_stats([content], ignore=skipped) if content.exists() else []))
+                         tree_stats(others, ignore=skipped), [f for f in files if not f[0].endswith(".md")]]),
+            fingerprint([f for f in files if f[0].endswith(".md")]))
 
 
 def _content_only(root: Path, changed: Collection[Path] | None) -> bool:

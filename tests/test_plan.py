@@ -132,3 +132,16 @@ def test_work_runs_in_this_process_while_other_threads_run():
     finally:
         stop.set()
         thread.join()
+
+
+def test_command_line_rebuild_after_a_file_beside_the_pages_changed(make_site):
+    """An attachment (or a picture) beside the pages is copied by a whole build: editing it alone must not
+    be taken for 'nothing changed'."""
+    site = _news_site(make_site)
+    write_files(site, {"content/vi/news/bang-gia.txt": "bản cũ"})
+    assert build(site).exit_code == 0
+    assert (site / "output/vi/news/bang-gia.txt").read_text() == "bản cũ"
+    write_files(site, {"content/vi/news/bang-gia.txt": "bản mới, dài hơn"})
+    result = build(site)
+    assert result.exit_code == 0 and "Nothing changed" not in result.output, result.output
+    assert (site / "output/vi/news/bang-gia.txt").read_text() == "bản mới, dài hơn"
