@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -180,3 +181,18 @@ def chromium(why: str) -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+def search_results(browser: Any, base: str, lang: str, query: str) -> list[str]:
+    """The result URLs (paths) that the search page of `lang` on `base` lists for `query`."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/{lang}/search/")
+    page.fill("#search-q", query)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('“')", timeout=20000)
+    urls = page.eval_on_selector_all("#search-results a", "els => els.map(e => new URL(e.href).pathname)")
+    page.close()
+    assert not errors, errors
+    return urls

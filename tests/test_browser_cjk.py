@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_browser import open_page
 
-from conftest import chromium, need, serve_folder
+from conftest import chromium, need, search_results, serve_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -104,20 +104,6 @@ def test_nu_html_checker_accepts_the_cjk_pages(out):
         assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
 
 
-def search(browser, base: str, lang: str, query: str) -> list[str]:
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/{lang}/search/")
-    page.fill("#search-q", query)
-    page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('search-status').textContent.includes('“')", timeout=20000)
-    urls = page.eval_on_selector_all("#search-results a", "els => els.map(e => new URL(e.href).pathname)")
-    page.close()
-    assert not errors, errors
-    return urls
-
-
 @pytest.mark.parametrize("lang, query, expected", [
     ("ja", "工業団地", "/ja/locations/industrial-parks/"),
     ("ko", "산업단지", "/ko/locations/industrial-parks/"),
@@ -125,6 +111,6 @@ def search(browser, base: str, lang: str, query: str) -> list[str]:
     ("ko", "투자 인센티브", "/ko/why-invest/incentives/"),
 ])
 def test_search_in_japanese_and_korean_stays_in_the_visitors_language(browser, server, lang, query, expected):
-    urls = search(browser, server, lang, query)
+    urls = search_results(browser, server, lang, query)
     assert expected in urls, urls
     assert all(u.startswith(f"/{lang}/") for u in urls), urls

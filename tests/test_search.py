@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, chromium, run_process, serve_folder
+from conftest import REPO, chromium, run_process, search_results, serve_folder
 
 
 @pytest.fixture(scope="module")
@@ -38,21 +38,7 @@ def browser() -> Iterator[object]:
 def results(browser, base: str, lang: str, query: str) -> list[str]:
     # One CI run in three (2 December 2026, under xdist) found no page for "industrial park" once, and the
     # next run did: look a second time before concluding that nothing matches (cause not found yet).
-    return _results(browser, base, lang, query) or _results(browser, base, lang, query)
-
-
-def _results(browser, base: str, lang: str, query: str) -> list[str]:
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/{lang}/search/")
-    page.fill("#search-q", query)
-    page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('search-status').textContent.includes('“')", timeout=20000)
-    urls = page.eval_on_selector_all("#search-results a", "els => els.map(e => new URL(e.href).pathname)")
-    page.close()
-    assert not errors, errors
-    return urls
+    return search_results(browser, base, lang, query) or search_results(browser, base, lang, query)
 
 
 @pytest.mark.parametrize("query,expected", [
