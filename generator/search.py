@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from generator.compress import compress_folder
 from generator.errors import error
 
 BUNDLE = "pagefind"
@@ -39,6 +40,4 @@ def index(site_dir: Path, compress: bool = True) -> None:
     data = json.loads(entry.read_text(encoding="utf-8"))
     entry.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     if compress:
-        from generator.writer import compress_folder  # (the writer imports the renderer, which imports us)
-
         compress_folder(bundle)  # pagefind.js and the entry file; its index chunks are gzipped already

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import shutil
@@ -12,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from generator.compress import GZ as GZ  # (re-exported: generator/deploy/plan.py skips the siblings)
+from generator.compress import encoders
 from generator.errors import error
 from generator.render import Output
 
@@ -103,7 +104,7 @@ class Staging:
         remove_stale(output)
         self.output = output
         self.previous = previous or {}
-        self.compress = compress  # write a precompressed sibling beside each text file
+        self.compress = compress  # write the precompressed siblings beside each text file (generator/compress.py)
         self.folder = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{output.name}-", dir=output.parent))
         self._made: set[str] = set()
 
@@ -124,14 +125,17 @@ class Staging:
         if self.previous.get(item.path) == digest:
             try:
                 os.link(self.output / item.path, target)
-                if self.compress and compressible(item.path):
-                    _link_or_compress(self.output / (item.path + GZ), target, data)
+                if self.compress:
+                    for suffix, encode in encoders(item.path):  # linked too when the old output has them
+                        _link_or_write(self.output / (item.path + suffix), target.with_name(target.name + suffix),
+                                       encode, data)
                 return digest
             except OSError:
                 pass
         _write(target, data)
-        if self.compress and compressible(item.path):
-            _write(target.with_name(target.name + GZ), gzipped(data))
+        if self.compress:
+            for suffix, encode in encoders(item.path):
+                _write(target.with_name(target.name + suffix), encode(data))
         return digest
 
     def commit(self, finish: Callable[[Path], None] | None = None) -> None:
@@ -165,44 +169,20 @@ def replace_changed(output: Path, outputs: Iterable[Output], digests: dict[str, 
             os.replace(tmp, target)
             digests[item.path] = digest
             written.append(item.path)
-            if compress and compressible(item.path):
-                _write(tmp, gzipped(data))
-                os.replace(tmp, target.with_name(target.name + GZ))
-                written.append(item.path + GZ)
+            for suffix, encode in encoders(item.path) if compress else ():
+                _write(tmp, encode(data))
+                os.replace(tmp, target.with_name(target.name + suffix))
+                written.append(item.path + suffix)
         stop.check()
     return written
 
 
-# -- precompressed siblings: `page.html.gz` beside `page.html`, for nginx's gzip_static and the like --------
-GZ = ".gz"
-COMPRESSIBLE = (".html", ".css", ".js", ".mjs", ".json", ".xml", ".svg", ".txt", ".csv", ".webmanifest")
-
-
-def compressible(path: str) -> bool:
-    """Whether a precompressed sibling is written for the output at `path` (text types only)."""
-    return path.endswith(COMPRESSIBLE)
-
-
-def gzipped(data: bytes) -> bytes:
-    """Deterministic gzip: no file name and a zero time in the header, so equal bytes give equal files."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
-
-
-def _link_or_compress(old: Path, target: Path, data: bytes) -> None:
-    """The sibling of a file that was linked from the old output: linked too when it is there."""
-    new = target.with_name(target.name + GZ)
+def _link_or_write(old: Path, new: Path, encode: Callable[[bytes], bytes], data: bytes) -> None:
+    """A precompressed sibling of a file linked from the old output: linked too when it is there."""
     try:
         os.link(old, new)
     except OSError:
-        _write(new, gzipped(data))
-
-
-def compress_folder(folder: Path) -> None:
-    """(Re)write the siblings of the compressible files directly in `folder`, for files that another
-    program wrote (the search bundle)."""
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and compressible(path.name):
-            _write(path.with_name(path.name + GZ), gzipped(path.read_bytes()))
+        _write(new, encode(data))
 
 
 def _bytes(item: Output) -> bytes:

@@ -1,5 +1,6 @@
-"""Precompressed siblings (generator/writer.py): a deterministic `.gz` beside every text file, written only
-for the files a build writes (unchanged files keep theirs, hard-linked or untouched)."""
+"""Precompressed siblings (generator/compress.py, written by generator/writer.py): a deterministic `.gz`
+beside every text file, written only for the files a build writes (unchanged files keep theirs,
+hard-linked or untouched)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import gzip
 from pathlib import Path
 
 from conftest import build, page, tree_digest, write_files
-from generator.writer import COMPRESSIBLE, GZ
+from generator.compress import COMPRESSIBLE, GZ
 
 FILES = {
     "content/vi/a.md": page("Trang A", "Đồng Xâm. " * 50),
