@@ -4,7 +4,9 @@
 and front matter `image:`), encodes each once (in `.sitegen-cache/images/<content hash + options>/`, so a
 build with nothing changed encodes nothing) and returns `Pictures`: what `rewrite` needs to turn each `<img>`
 into a `<picture>`, and the files to write. Output bytes depend only on the input bytes and the options:
-metadata is dropped (EXIF orientation applied first, GPS and the rest gone) and encoder settings are fixed.
+metadata is dropped (EXIF orientation applied first, GPS and the rest gone; an embedded colour profile other
+than sRGB converted to sRGB first) and encoder settings are fixed. After a build, `prune` removes the cached
+encodes no picture of the site uses any more.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import posixpath
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +36,7 @@ from generator.model import Page, Site
 WIDTHS = (480, 960, 1600)
 OG_SIZE = (1200, 630)
 RASTER = (".jpg", ".jpeg", ".png", ".webp")
-OPTIONS = "v1 webp q80 m4; avif q55 s9; jpeg q82 progressive; png opt; og jpeg q82 1200x630; lanczos"
+OPTIONS = "v2 icc to srgb perceptual; webp q80 m4; avif q55 s9; jpeg q82 progressive; png opt; og jpeg q82 1200x630; lanczos"
 FOLDER = "images"
 
 # ![alt](src "title"){ attrs } as written in Markdown (the image syntax sitegen processes)
@@ -107,6 +110,8 @@ class Pictures:
     page_images: dict[tuple[str, str], tuple[Picture, dict[str, str]]] = field(default_factory=dict)
     galleries: dict[tuple[str, str], list[tuple[Picture, dict[str, str]]]] = field(default_factory=dict)
     encoded: int = 0  # images encoded by this build (not found in the cache)
+    entries: set[str] = field(default_factory=set)  # the cache entries (folders) this build's pictures use
+    pruned: int = 0  # cache entries removed because no picture uses them any more
 
     @property
     def digest(self) -> str:
@@ -292,10 +297,10 @@ def prepare(site: Site, cache_root: Path | None, problems: Problems) -> Pictures
                 _check_svg(source, ref, problems)
             elif source.suffix.lower() in RASTER:
                 wanted.setdefault(source, (out, []))[1].append(ref)
-    if not wanted:
-        return pictures
     if cache_root is not None:
         folder = cache_root / ".sitegen-cache" / FOLDER
+    elif not wanted:
+        return pictures
     else:  # without the cache, encoded files live until this process ends (forked workers copy from them)
         folder = Path(tempfile.mkdtemp(prefix="sitegen-images-"))
         atexit.register(shutil.rmtree, folder, True)
@@ -310,6 +315,7 @@ def prepare(site: Site, cache_root: Path | None, problems: Problems) -> Pictures
             continue
         picture, fresh = result
         pictures.encoded += fresh
+        pictures.entries.add(Path(picture.variants[0].file).parent.name)
         url = site.config.base_path + out
         pictures.by_url[url] = picture
         pictures.owner[url] = refs[0].page.key
@@ -318,7 +324,39 @@ def prepare(site: Site, cache_root: Path | None, problems: Problems) -> Pictures
                 pictures.page_images[ref.page.key] = (picture, ref.attrs)
             if ref.gallery:
                 pictures.galleries.setdefault(ref.page.key, []).append((picture, ref.attrs))
+    if cache_root is not None and not problems.errors:  # (a failed build keeps them: its pages may be back)
+        pictures.pruned = prune(folder, pictures.entries)
     return pictures
+
+
+STALE_TEMP = 3600.0  # s: a half-written cache entry older than this was left by a build that died
+
+
+def prune(folder: Path, keep: set[str]) -> int:
+    """Remove the entries of the image cache `folder` not in `keep` (the folder names of the pictures this
+    build uses): encodes of pictures the site no longer uses, or of older encoder options. One listing of the
+    folder, nothing read or hashed. The site model holds every page even when only some are rendered again,
+    so `keep` is complete after any build that got this far. Returns how many entries went."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:  # no cache folder yet
+        return 0
+    for entry in entries:
+        if entry.name in keep:
+            continue
+        if entry.name.startswith(".new-"):  # being written by a build running now, unless long left behind
+            try:
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime < STALE_TEMP:
+                    continue
+            except OSError:
+                continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            Path(entry.path).unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def _shown(site: Site, path: Path) -> str:
@@ -346,7 +384,7 @@ def _one(folder: Path, source: Path, out: str, og: bool) -> tuple[Picture, int] 
     except OSError as error:
         return ImageError(f"cannot be read: {error.strerror}")
     key = hashlib.sha256(data + OPTIONS.encode() + repr(formats()).encode() + (b"og" if og else b"")).hexdigest()
-    place = folder / key[:2] / key
+    place = folder / key  # (one flat folder: `prune` lists it at once)
     meta = place / "meta.json"
     fresh = 0
     if not meta.is_file():
@@ -406,6 +444,7 @@ def encode(data: bytes, og: bool = False) -> tuple[dict[str, bytes], dict[str, A
                 opened.load()
             finally:
                 ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+            icc = opened.info.get("icc_profile")
             image = ImageOps.exif_transpose(opened)
     except ImageError:
         raise
@@ -416,6 +455,8 @@ def encode(data: bytes, og: bool = False) -> tuple[dict[str, bytes], dict[str, A
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageError(f"is damaged or truncated ({error})") from None
     alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    if icc:
+        image = to_srgb(image, icc, alpha)
     image = image.convert("RGBA" if alpha else "RGB")
     if alpha and fallback == "jpeg":
         fallback = "png"
@@ -437,6 +478,39 @@ def encode(data: bytes, og: bool = False) -> tuple[dict[str, bytes], dict[str, A
     if og:
         files["og.jpg"] = _save(ImageOps.fit(image.convert("RGB"), OG_SIZE, Image.Resampling.LANCZOS), "jpeg")
     return files, info
+
+
+# the colour spaces of an embedded profile this converts, and the pixel mode each needs
+_PROFILE_MODES = {"RGB": ("RGB", {"RGB", "RGBA", "P", "PA"}), "GRAY": ("L", {"L", "LA"}), "CMYK": ("CMYK", {"CMYK"})}
+
+
+def to_srgb(image: Any, icc: bytes, alpha: bool) -> Any:
+    """`image` (a Pillow image) converted from its embedded colour profile `icc` to sRGB, as RGB or RGBA (the
+    alpha channel kept as it is). Unchanged when the profile says it is sRGB, or, as browsers do, when it
+    cannot be read or does not fit the pixels (an RGB profile on a CMYK image, a Lab or device-link profile):
+    then the pixels are taken as sRGB. The output carries no profile; browsers take untagged pixels as sRGB."""
+    from PIL import ImageCms
+
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        space = profile.profile.xcolor_space.strip()
+        described = profile.profile.profile_description or ""
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return image
+    mode, accepted = _PROFILE_MODES.get(space, ("", set()))
+    if "srgb" in described.lower() or image.mode not in accepted:
+        return image
+    matte = image.convert("RGBA").getchannel("A") if alpha else None
+    try:
+        out = ImageCms.profileToProfile(image.convert(mode), profile, ImageCms.createProfile("sRGB"),
+                                        renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB")
+    except (OSError, ValueError, ImageCms.PyCMSError):
+        return image
+    if out is None:  # (only with inPlace=True)
+        return image
+    if matte is not None:
+        out.putalpha(matte)
+    return out
 
 
 def _save(image: Any, fmt: str) -> bytes:

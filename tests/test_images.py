@@ -205,3 +205,142 @@ def test_a_truncated_photo_is_an_error_also_after_weasyprint_is_imported(make_si
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = before
     assert result.exit_code == 1 and "damaged or truncated" in result.output, result.output
+
+
+# -- colour profiles -----------------------------------------------------------------------------------------
+# Adobe RGB (1998): its colorants (D50-adapted, as its ICC profile holds them) and its gamma of 563/256
+ADOBE_RGB = ((0.60974, 0.31111, 0.01947), (0.20528, 0.62567, 0.06087), (0.14919, 0.06322, 0.74457))
+ADOBE_GAMMA = 563 / 256
+D50 = (0.96420, 1.0, 0.82491)
+# XYZ (D50) to linear sRGB (Bradford-adapted; Lindbloom's table), to compute the expected colour independently
+XYZ_TO_SRGB = ((3.1338561, -1.6168667, -0.4906146), (-0.9787684, 1.9161415, 0.0334540),
+               (0.0719453, -0.2289914, 1.4052427))
+
+
+def adobe_rgb_profile() -> bytes:
+    """An ICC v2 matrix/TRC display profile with the primaries, white and gamma of Adobe RGB (1998)."""
+    import struct
+
+    def xyz(x: float, y: float, z: float) -> bytes:
+        return b"XYZ \0\0\0\0" + struct.pack(">3i", *(round(v * 65536) for v in (x, y, z)))
+
+    text = b"Test profile with the primaries of Adobe RGB (1998)\0"
+    desc = b"desc\0\0\0\0" + struct.pack(">I", len(text)) + text + bytes(4 + 4 + 2 + 1 + 67)
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(ADOBE_GAMMA * 256)) + b"\0\0"
+    tags = [(b"desc", desc), (b"cprt", b"text\0\0\0\0Public domain\0"), (b"wtpt", xyz(*D50)),
+            (b"rXYZ", xyz(*ADOBE_RGB[0])), (b"gXYZ", xyz(*ADOBE_RGB[1])), (b"bXYZ", xyz(*ADOBE_RGB[2])),
+            (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve)]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for sig, body in tags:
+        body += bytes(-len(body) % 4)
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (struct.pack(">I4sI", size, b"\0\0\0\0", 0x02100000) + b"mntrRGB XYZ " + bytes(12) + b"acsp"
+              + bytes(4 + 4 + 4 + 4 + 8) + struct.pack(">I3i", 0, *(round(v * 65536) for v in D50)) + bytes(4 + 16 + 28))
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def adobe_to_srgb(rgb: tuple[int, int, int]) -> tuple[int, ...]:
+    """An Adobe RGB colour in sRGB, by the formulas (relative colorimetric, as lcms does for matrix profiles)."""
+    linear = [(c / 255) ** ADOBE_GAMMA for c in rgb]
+    x, y, z = (sum(ADOBE_RGB[i][axis] * linear[i] for i in range(3)) for axis in range(3))
+    out = []
+    for row in XYZ_TO_SRGB:
+        v = min(1.0, max(0.0, row[0] * x + row[1] * y + row[2] * z))
+        out.append(round(255 * (12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055)))
+    return tuple(out)
+
+
+COLOURS = [(40, 180, 90), (200, 60, 50), (128, 128, 128), (30, 60, 160)]
+
+
+def swatches(mode: str = "RGB", icc: bytes | None = None) -> bytes:
+    """A PNG of four flat colour bands (lossless, so that converted colours can be read back exactly)."""
+    image = Image.new(mode, (400, 100))
+    for i, colour in enumerate(COLOURS):
+        image.paste(colour + ((200,) if mode == "RGBA" else ()), (i * 100, 0, i * 100 + 100, 100))
+    out = io.BytesIO()
+    image.save(out, "PNG", icc_profile=icc)
+    return out.getvalue()
+
+
+def near(got: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 1) -> bool:
+    return len(got) == len(expected) and all(abs(a - b) <= tolerance for a, b in zip(got, expected, strict=True))
+
+
+def colours(data: bytes) -> list[tuple[int, ...]]:
+    image = Image.open(io.BytesIO(data))
+    return [image.getpixel((round(image.width * (i * 100 + 50) / 400), image.height // 2)) for i in range(4)]
+
+
+def test_an_embedded_adobe_rgb_profile_is_converted_to_srgb_and_then_dropped():
+    files, _ = images.encode(swatches(icc=adobe_rgb_profile()))
+    png = files["400.png"]
+    assert "icc_profile" not in Image.open(io.BytesIO(png)).info  # untagged: browsers take it as sRGB
+    got = colours(png)
+    assert all(near(pixel, adobe_to_srgb(colour)) for colour, pixel in zip(COLOURS, got, strict=True)), got
+    # the conversion shows: Adobe RGB's (40, 180, 90) is a greener green than sRGB can show but nearly
+    assert got[0][0] < 10 and got[0][2] < 90 - 4
+    # the modern formats got the converted colours too (lossy: near them)
+    assert all(near(p, q, 6) for p, q in zip(colours(files["400.webp"]), got, strict=True))
+
+
+def test_alpha_survives_the_conversion_and_srgb_or_a_broken_profile_changes_nothing():
+    from PIL import ImageCms
+
+    files, _ = images.encode(swatches("RGBA", icc=adobe_rgb_profile()))
+    got = colours(files["400.png"])
+    assert all(near(pixel, adobe_to_srgb(colour) + (200,)) for colour, pixel in zip(COLOURS, got, strict=True))
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    for icc in (srgb, b"not a profile", adobe_rgb_profile()[:100]):
+        files, _ = images.encode(swatches(icc=icc))
+        assert colours(files["400.png"]) == COLOURS
+
+
+def test_an_adobe_rgb_photo_is_shown_converted_on_the_built_page(make_site):
+    site = article(make_site, "![Bands](bands.png){ credit=\"T\" licence=\"CC0\" }\n",
+                   {"content/en/news/bands.png": swatches(icc=adobe_rgb_profile())})
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    [png] = (site / "output/en/news").glob("bands.*-400.png")
+    assert near(colours(png.read_bytes())[0], adobe_to_srgb(COLOURS[0]))
+
+
+# -- pruning the cache ---------------------------------------------------------------------------------------
+def cached(site: Path) -> set[str]:
+    return {p.name for p in (site / ".sitegen-cache" / images.FOLDER).iterdir()}
+
+
+def test_a_whole_build_prunes_the_encodes_no_picture_uses_any_more(make_site):
+    site = article(make_site)  # photo.jpg: picture A
+    first = build_site(BuildOptions(site=site, watch=True))
+    assert first.state is not None and first.state.bodies.pictures.encoded == 1
+    a = set(first.state.bodies.pictures.entries)
+    assert len(a) == 1 and cached(site) == a
+    (site / ".sitegen-cache" / images.FOLDER / "ab").mkdir()  # an entry of an older layout or encoder
+    (site / "content/en/news/photo.jpg").write_bytes(photo(1200, 800))  # replaced by picture B
+    second = build_site(BuildOptions(site=site, watch=True))
+    assert second.state is not None and second.state.bodies.pictures.encoded == 1
+    b = set(second.state.bodies.pictures.entries)
+    assert b != a and cached(site) == b and second.state.bodies.pictures.pruned == 2
+    [entry] = b
+    assert {p.name for p in (site / ".sitegen-cache" / images.FOLDER / entry).iterdir()} >= {"meta.json", "960.jpg"}
+    third = build_site(BuildOptions(site=site, watch=True))
+    assert third.state is not None and third.state.bodies.pictures.encoded == 0
+    assert third.state.bodies.pictures.pruned == 0 and cached(site) == b
+    # B's files in the output come from the cache
+    assert sorted(p.name.split("-")[-1] for p in (site / "output/en/news").glob("photo.*-*.jpg")) == \
+        ["1200.jpg", "480.jpg", "960.jpg"]
+
+
+def test_a_page_that_stops_using_its_picture_leaves_nothing_in_the_cache_and_a_failed_build_prunes_nothing(
+        make_site):
+    site = article(make_site)
+    assert build(site).exit_code == 0 and len(cached(site)) == 1
+    (site / "content/en/news/story.md").write_text(page("Story", "![Alt](missing.jpg){ credit=\"T\" licence=\"CC0\" }\n"))
+    assert build(site).exit_code == 1 and len(cached(site)) == 1  # an error: kept, the page may come back
+    (site / "content/en/news/story.md").write_text(page("Story", "No picture now.\n"))
+    assert build(site).exit_code == 0 and cached(site) == set()
