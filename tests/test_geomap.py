@@ -108,3 +108,43 @@ def test_map_page_passes_the_nu_checker(make_site, tmp_path: Path):
     result = subprocess.run([sys.executable, "-c", code, "--root", str(folder)], capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+CJK_SITE_YAML = """\
+base_url: https://example.org/
+languages:
+  - {code: vi, name: Tiếng Việt, locale: vi_VN}
+  - {code: en, name: English, locale: en_US}
+  - {code: ja, name: 日本語, locale: ja_JP}
+  - {code: ko, name: 한국어, locale: ko_KR}
+title: {vi: Trang thử, en: Test site, ja: テスト, ko: 테스트}
+search: false
+"""
+LOCATION = "why-invest/location-and-logistics.md"
+LABELS = {"ja": ("カットビ空港", "ラックフェン港", "ハノイ"), "ko": ("깟비 공항", "락후옌 항", "하노이")}
+
+
+def test_the_site_s_ja_and_ko_location_pages_show_the_map_labelled_in_their_language(make_site):
+    """The example site's own ja and ko location pages (their front matter as it is, a short text: theirs
+    links to pages not here) get the locator map, its places named in Japanese and Korean from
+    data/places.yaml."""
+    files: dict[str, str | bytes] = {"data/places.yaml": (REPO / "data/places.yaml").read_text()}
+    for lang in LABELS:
+        text = (REPO / "content" / lang / LOCATION).read_text(encoding="utf-8")
+        front = text[:text.index("\n---\n", 4) + 5]
+        files[f"content/{lang}/{LOCATION}"] = front + "Text.\n"
+    site = make_site(files, site_yaml=CJK_SITE_YAML)
+    (site / "data/geo").mkdir(parents=True)
+    shutil.copy(REPO / geomap.OUTLINE, site / geomap.OUTLINE)
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    for lang, labels in LABELS.items():
+        [built] = (site / "output" / lang).glob("why-invest/*/index.html")
+        html = built.read_text(encoding="utf-8")
+        figure = re.search(r'<figure class="locator".*?</figure>', html, re.S)
+        assert figure, f"{lang}: no map on {built}"
+        svg = re.search(r'<svg [^>]*role="img"[^>]*>.*?</svg>', figure.group(), re.S)
+        assert svg and '<path class="land" d="M' in svg.group()
+        shown = re.findall(r'<text class="label"[^>]*>([^<]*)</text>', svg.group())
+        assert set(labels) <= set(shown), (lang, shown)
+        assert "Cát Bi airport" not in figure.group() and "Sân bay Cát Bi" not in figure.group()
