@@ -2,7 +2,8 @@
 
 `Brochures` resolves the `brochure:` entries of site.yaml to pages (a bad entry is a located error),
 assembles one HTML document per language from the pages' rendered Markdown and the theme's
-`brochure.html` and `brochure.css`, and prints it. The PDF is kept in the build cache under a digest of
+`brochure.html` and `brochure.css` (with the statistics chart and the locator map where the pages show
+them, as inline SVG: vectors in the PDF), and prints it. The PDF is kept in the build cache under a digest of
 everything it is made of, so a build where none of that changed does not run WeasyPrint. The bytes
 depend on the input alone: the creation date is the newest date of the pages, the identifier a digest.
 """
@@ -26,10 +27,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator import urls
+from generator import geomap, urls
 from generator.cache import FOLDER, code_version, fingerprint
 from generator.config import BrochureEntry, BrochureSpec
-from generator.context import Contexts, Reads
+from generator.context import Contexts, Reads, locator_map
 from generator.errors import Problems, SitegenError, error
 from generator.model import Page, PageKey, Site
 from generator.parallel import can_fork, workers
@@ -243,13 +244,21 @@ class Brochures:
                              "content": Markup(localize(body.html, f"c{i}", ids, self.site)) if body else ""})
         ctx = {"site": self.contexts.site_context[lang], "lang": lang, "locale": self.site.config.language(lang).locale,
                "brochure": {"title": spec.title, "date": date, "url": self.site.config.base_url},
-               "chapters": chapters, "anchors": ids, "page": self.site.home(lang)}
+               "chapters": chapters, "anchors": ids, "page": self.site.home(lang),
+               "pages_in": lambda rel: self.contexts.pages(self.site.children.get((lang, rel), ()), reads),
+               "locator_map": lambda page, parks=(), kinds=None, title="": self.chapter_map(page, parks, kinds, title)}
         template = get_template(self.envs[lang], ["brochure.html"])
         document = render(template, ctx, self.site.config.source_file)
         svg_css = html.escape(self._theme_file("brochure-svg.css"), quote=False)
         family = cjk_family(lang)
         svg_css += f'text {{ font-family: "Brochure", "{family}"; }}\n' if svg_css and family else ""
         return _SVG.sub(lambda m: f"{m.group(0)}<style>{svg_css}</style>", document) if svg_css else document
+
+    def chapter_map(self, page: Page, parks: list[Page], kinds: list[str] | None, title: str) -> dict[str, Any] | None:
+        """The locator map of a chapter (as the page shows it: `locator_map` of generator/context.py), of the
+        parks that have a position: the list beside the map then numbers its places as the markers do."""
+        placed = [p for p in parks if geomap.park_place(p.title, p.url, p.params) is not None]
+        return locator_map(self.site, page, placed, kinds, title)
 
     def print(self, document: str, css: str, key: str) -> bytes:
         """The PDF of `document`: A4 as the CSS says, fonts embedded, tagged where WeasyPrint can."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import EXAMPLE_SITE, REPO, REQUIRE_ALL, SITE_YAML, build, need, page
 from generator.brochure import CJK_FILE, MAX_BYTES, weasyprint_version
@@ -159,6 +160,25 @@ def test_the_home_guide_and_contact_pages_link_the_brochure_with_size_and_date(e
         kb = len(brochures["en"].read_bytes()) / 1000
         assert re.search(rf"PDF, {round(kb)} kB · <time datetime=\"\d{{4}}-\d\d-\d\d\">", link.group(0)), link.group(0)
     assert "brochure-link" not in (example_output / "en/about/index.html").read_text(encoding="utf-8")
+
+
+def test_example_brochures_show_the_locator_map_with_its_places_and_credit(brochures: dict[str, Path]) -> None:
+    # Where a chapter's page shows the locator map (location and logistics: `map: true`; the park directory),
+    # the brochure prints it with its labels, the list of its places and the credit of the outline.
+
+    places = yaml.safe_load((EXAMPLE_SITE / "data/places.yaml").read_text(encoding="utf-8"))
+    for lang, pdf in brochures.items():
+        pages = [p for p in pdf_pages(pdf) if "NaturalEarth" in p]
+        assert pages, (lang, "no map")
+        # Every language's park directory shows the cities; vi and en also print location and logistics
+        # (airports and ports too).
+        kinds = ("city",) if lang in ("ja", "ko") else ("city", "airport", "port")
+        assert len(pages) == (1 if lang in ("ja", "ko") else 2), lang
+        for place in places:
+            if place["kind"] in kinds:
+                name = bare(place["name"][lang])
+                assert any(p.count(name) >= 2 for p in pages), (lang, name)  # the label and the list
+        assert len(pdf.read_bytes()) <= MAX_BYTES
 
 
 # -- a small site --------------------------------------------------------------------------------------------
@@ -310,3 +330,56 @@ def test_a_bad_brochure_entry_is_a_located_error(make_site: Callable[..., Path],
     assert result.exit_code == 1
     assert re.search(message, result.output), result.output
     assert "Traceback" not in result.output
+
+
+def map_site(make_site: Callable[..., Path]) -> Path:
+    """A site whose brochure has a page with `map: true` and the park directory; Park Beta has no position."""
+    def park(title: str, where: str = "") -> str:
+        return f"---\ntitle: {title}\ntemplate: park\npark:\n  status: operating\n{where}---\nText.\n"
+
+    parks = "content/en/locations/industrial-parks/"
+    site = make_site({
+        "content/en/why-invest/location-and-logistics.md": page("Location", "Text.", map="true"),
+        parks + "_index.md": page("Industrial parks", template="park-list", export="park"),
+        parks + "alpha.md": park("Park Alpha", "  lat: 20.45\n  lon: 106.50\n"),
+        parks + "beta.md": park("Park Beta"),
+        parks + "gamma.md": park("Park Gamma", "  lat: 20.40\n  lon: 106.60\n"),
+        "data/places.yaml": (REPO / "data/places.yaml").read_text(encoding="utf-8"),
+        "data/geo/red-river-delta.geojson": (REPO / "data/geo/red-river-delta.geojson").read_text(encoding="utf-8"),
+    }, site_yaml=SITE_YAML + "brochure:\n  vi: {title: Cẩm nang, pages: [_index.md]}\n  en: {title: Brochure, "
+                 "pages: [_index.md, why-invest/location-and-logistics.md, locations/industrial-parks/_index.md]}\n")
+    return site
+
+
+def test_the_locator_map_prints_as_vectors_numbered_as_its_list(make_site: Callable[..., Path],
+                                                                tmp_path: Path) -> None:
+    need_weasyprint()
+    need("pdfimages", "the brochure's pictures are listed with Poppler")
+    site = map_site(make_site)
+    assert build(site, "--output", tmp_path / "a").exit_code == 0
+    assert build(site, "--no-cache", "--output", tmp_path / "b").exit_code == 0
+    pdf = tmp_path / "a/en/brochure.pdf"
+    assert pdf.read_bytes() == (tmp_path / "b/en/brochure.pdf").read_bytes()  # the map too: the same bytes
+    credit = "Location map. Coast and borders: Natural Earth 1:10m (public domain). Positions are approximate."
+    # (-raw: in the order drawn, which keeps each label whole where labels overlap)
+    raw = subprocess.run(["pdftotext", "-raw", "-f", "4", "-l", "4", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout  # the location chapter (after the cover, contents and home)
+    location = flat(unicodedata.normalize("NFC", raw))
+    assert credit in location
+    names = ["Park Alpha", "Park Gamma", "Hà Nội", "Thái Bình (former capital)", "Hải Phòng", "Nội Bài airport",
+             "Cát Bi airport", "Lạch Huyện port"]
+    for name in names:
+        assert location.count(name) == 2, name  # its label on the map and its line in the list
+    assert "Park Beta" not in location  # no position: neither on the map nor in its list
+    # The numbers of the markers are those of the list (a park left out does not leave a gap on the map).
+    words = [w for line in raw.splitlines() if " / " not in line for w in line.split()]  # (not the footer)
+    assert sorted(int(w) for w in words if w.isdigit()) == list(range(1, len(names) + 1)), words
+    assert sorted(int(w[:-1]) for w in words if re.fullmatch(r"\d+\.", w)) == list(range(1, len(names) + 1))
+    # The park directory's map: its parks and the cities.
+    directory = flat(pdftotext(pdf, 5, 5))
+    assert credit in directory and "Hải Phòng" in directory and "Nội Bài airport" not in directory
+    # Vectors, not a picture; the list links the parks' pages on the site.
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert len(images.splitlines()) == 2, images  # (the header alone)
+    objects = b"".join(inflated(pdf.read_bytes()))
+    assert b"(https://example.org/en/locations/industrial-parks/alpha/)" in objects
