@@ -5,8 +5,8 @@ and front matter `image:`), encodes each once (in `.sitegen-cache/images/<conten
 build with nothing changed encodes nothing) and returns `Pictures`: what `rewrite` needs to turn each `<img>`
 into a `<picture>`, and the files to write. Output bytes depend only on the input bytes and the options:
 metadata is dropped (EXIF orientation applied first, GPS and the rest gone; an embedded colour profile other
-than sRGB converted to sRGB first) and encoder settings are fixed. After a build, `prune` removes the cached
-encodes no picture of the site uses any more.
+than sRGB converted to sRGB first) and encoder settings are fixed. Once every picture is found without
+error, `prune` removes the cached encodes no picture of the site uses any more.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from generator.model import Page, Site
 WIDTHS = (480, 960, 1600)
 OG_SIZE = (1200, 630)
 RASTER = (".jpg", ".jpeg", ".png", ".webp")
-OPTIONS = "v2 icc to srgb perceptual; webp q80 m4; avif q55 s9; jpeg q82 progressive; png opt; og jpeg q82 1200x630; lanczos"
+OPTIONS = ("v2 icc to srgb perceptual; webp q80 m4; avif q55 s9; jpeg q82 progressive; png opt; "
+           "og jpeg q82 1200x630; lanczos")
 FOLDER = "images"
 
 # ![alt](src "title"){ attrs } as written in Markdown (the image syntax sitegen processes)
@@ -481,7 +482,8 @@ def encode(data: bytes, og: bool = False) -> tuple[dict[str, bytes], dict[str, A
 
 
 # the colour spaces of an embedded profile this converts, and the pixel mode each needs
-_PROFILE_MODES = {"RGB": ("RGB", {"RGB", "RGBA", "P", "PA"}), "GRAY": ("L", {"L", "LA"}), "CMYK": ("CMYK", {"CMYK"})}
+_PROFILE_MODES = {"RGB": ("RGB", {"RGB", "RGBA", "P", "PA"}), "GRAY": ("L", {"L", "LA"}),
+                  "CMYK": ("CMYK", {"CMYK"})}
 
 
 def to_srgb(image: Any, icc: bytes, alpha: bool) -> Any:
