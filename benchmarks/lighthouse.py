@@ -7,7 +7,8 @@
 A benchmark, not a test: it needs Debian's nodejs, chromium and nginx, and npm's `lighthouse`. The site is
 built into a temporary folder (or --output is served as it is), nginx serves it with the generated
 `nginx-site.conf` (precompressed files, cache and security headers as in production, over plain HTTP on
-127.0.0.1), and Lighthouse runs each page `--runs` times in Debian's Chromium (CHROME_PATH): the figures are
+127.0.0.1; generator.hosting.local_nginx, the same setup as tests/test_hosting.py, with nginx-brotli.conf
+where Debian's brotli module is installed), and Lighthouse runs each page `--runs` times in Debian's Chromium (CHROME_PATH): the figures are
 the medians of performance, accessibility, best practices and SEO, with the run's LCP, TBT and CLS.
 Exit status 1 when a median is below 100.
 """
@@ -18,13 +19,13 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from generator.hosting import local_nginx
 
 REPO = Path(__file__).resolve().parent.parent
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
@@ -39,50 +40,6 @@ PAGES = [
     ("search 'dong xam' (vi)", "/vi/search/?q=dong+xam"),
 ]
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_nginx(out: Path, work: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    user = "user root;" if os.geteuid() == 0 else ""
-    temp = "".join(f"  {n}_temp_path {work}/{n};\n" for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = work / "nginx.conf"
-    conf.write_text(f"""{user}
-worker_processes 1;
-daemon off;
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log off;
-  sendfile on;
-{temp}  server {{
-    listen 127.0.0.1:{port};
-    server_name localhost;
-    root {out};
-    include {out}/nginx-site.conf;
-  }}
-}}
-""")
-    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"nginx did not start: {proc.stderr.read().decode() if proc.stderr else ''}") from None
-            time.sleep(0.1)
-    proc.terminate()
-    raise SystemExit("nginx did not answer within 20 s")
 
 
 def run_lighthouse(lighthouse: str, url: str, work: Path, n: int) -> dict[str, float]:
@@ -127,21 +84,16 @@ def main() -> int:
                                     str(out), "--no-cache"], capture_output=True, text=True)
             if built.returncode != 0:
                 raise SystemExit(built.stderr)
-        server, port = start_nginx(out.resolve(), work)
         rows = []
-        try:
+        with local_nginx(out, work) as host:
             for label, path in PAGES:
                 if args.only and args.only not in label:
                     continue
-                runs = [run_lighthouse(args.lighthouse, f"http://127.0.0.1:{port}{path}", work, n)
-                        for n in range(args.runs)]
+                runs = [run_lighthouse(args.lighthouse, f"http://{host}{path}", work, n) for n in range(args.runs)]
                 med = {k: statistics.median(r[k] for r in runs) for k in (*CATEGORIES, "lcp_ms", "tbt_ms", "cls")}
                 failing = sorted({a for r in runs for a in r["failing"]})  # type: ignore[union-attr]
                 rows.append((label, path, med, failing))
                 print(f"{label}: " + " / ".join(f"{med[c]:.0f}" for c in CATEGORIES), file=sys.stderr, flush=True)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
     print(f"\nLighthouse {version}, mobile, Debian's Chromium, nginx with the generated config; "
           f"median of {args.runs} run(s)\n")
     print("| page | performance | accessibility | best practices | SEO | LCP | TBT | CLS |")

@@ -1,13 +1,24 @@
-"""Hosting configs from one description: nginx, Apache .htaccess, Netlify _redirects and _headers."""
+"""Hosting configs from one description: nginx, Apache .htaccess, Netlify _redirects and _headers; and a
+local nginx serving a built site with them, as in production (for the tests and the Lighthouse benchmark)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from generator.config import Config
 
 NGINX_FILE = "nginx-site.conf"
+# `brotli_static on;` alone: an nginx without the brotli module refuses to start on it, so it is a file of
+# its own, included only where the module is loaded (Debian: apt install libnginx-mod-http-brotli-static).
+NGINX_BROTLI_FILE = "nginx-brotli.conf"
+BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")  # where Debian installs it
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
@@ -28,7 +39,7 @@ class Hosting:
         return r"\.[0-9a-f]{10}\.(?:css|js)$"
 
 
-# The precompressed types (see generator/writer.py COMPRESSIBLE), as a regex alternation.
+# The precompressed types (generator/compress.py COMPRESSIBLE), as a regex alternation.
 _EXTENSIONS = "html|css|js|mjs|json|xml|svg|txt|csv|webmanifest"
 
 
@@ -56,7 +67,7 @@ def describe(config: Config, fingerprinted: dict[str, str], frame_hosts: Sequenc
 def configs(config: Config, fingerprinted: dict[str, str], frame_hosts: Sequence[str] = ()) -> dict[str, bytes]:
     """Every hosting file, by output path."""
     h = describe(config, fingerprinted, frame_hosts)
-    return {NGINX_FILE: nginx(h).encode(), ".htaccess": htaccess(h).encode(),
+    return {NGINX_FILE: nginx(h).encode(), NGINX_BROTLI_FILE: nginx_brotli().encode(), ".htaccess": htaccess(h).encode(),
             "_redirects": netlify_redirects(h).encode(), "_headers": netlify_headers(h).encode()}
 
 
@@ -70,11 +81,12 @@ def nginx(h: Hosting) -> str:
         "charset utf-8;",
         "index index.html;",
         "absolute_redirect off;",
-        "# Text files have a precompressed .gz beside them, written by the build: served as they are.",
-        "# (Where nginx has the brotli module, nothing more is needed: the build writes no .br files.)",
+        "# Text files have a precompressed .gz and .br beside them, written by the build: served as they are.",
+        f"# Where nginx has the brotli module, also include {NGINX_BROTLI_FILE} (beside this file) next to this",
+        "# file, so that browsers that take br get the .br (Debian: apt install libnginx-mod-http-brotli-static).",
         "gzip_static on;",
         "gzip_vary on;",
-        f"location ~ /(\\.|{NGINX_FILE}$|_redirects$|_headers$) {{ return 404; }}",
+        f"location ~ /(\\.|{NGINX_FILE}$|{NGINX_BROTLI_FILE}$|_redirects$|_headers$) {{ return 404; }}",
         "",
         f"location = {b} {{",
         headers + "    add_header Cache-Control \"no-cache\" always;",
@@ -112,6 +124,14 @@ def nginx(h: Hosting) -> str:
     return "\n".join(lines) + "\n"
 
 
+def nginx_brotli() -> str:
+    """The snippet that serves the .br siblings: for an nginx with the brotli_static module only."""
+    return (f"# sitegen: include this beside {NGINX_FILE}, only where nginx has the brotli_static module\n"
+            "# (Debian: apt install libnginx-mod-http-brotli-static); an nginx without it refuses to start.\n"
+            "# Generated; the build writes a .br beside every text file.\n"
+            "brotli_static on;\n")
+
+
 def htaccess(h: Hosting) -> str:
     """Apache (mod_rewrite, mod_headers, mod_expires-free) rules for the output folder's root."""
     b = h.base
@@ -121,16 +141,22 @@ def htaccess(h: Hosting) -> str:
     for code in h.languages:
         out += [f"  RewriteCond %{{HTTP:Accept-Language}} ^\\s*{code}(-|;|,|\\s|$) [NC]",
                 f"  RewriteRule ^$ {b}{code}/ [R=302,L]"]
-    out += ["  # Text files have a precompressed .gz beside them, written by the build.",
+    out += ["  # Text files have a precompressed .br and .gz beside them, written by the build: br first.",
+            "  RewriteCond %{HTTP:Accept-Encoding} \\bbr\\b",
+            "  RewriteCond %{REQUEST_FILENAME}.br -f",
+            "  RewriteRule ^(.*\\.(" + _EXTENSIONS + "))$ $1.br [E=no-gzip:1,E=no-brotli:1,L]",
             "  RewriteCond %{HTTP:Accept-Encoding} gzip",
             "  RewriteCond %{REQUEST_FILENAME}.gz -f",
-            "  RewriteRule ^(.*\\.(" + _EXTENSIONS + "))$ $1.gz [E=no-gzip:1,L]",
+            "  RewriteRule ^(.*\\.(" + _EXTENSIONS + "))$ $1.gz [E=no-gzip:1,E=no-brotli:1,L]",
             "</IfModule>",
             "<IfModule mod_mime.c>",
+            "  # .br is also Breton to mod_mime (AddLanguage): here it is only an encoding.",
+            "  RemoveLanguage .br",
+            "  AddEncoding br .br",
             "  AddEncoding gzip .gz",
             "</IfModule>",
             "<IfModule mod_headers.c>",
-            '  <FilesMatch "\\.gz$">',
+            '  <FilesMatch "\\.(br|gz)$">',
             '    Header append Vary "Accept-Encoding"',
             "  </FilesMatch>",
             "</IfModule>", ""]
@@ -156,10 +182,81 @@ def netlify_redirects(h: Hosting) -> str:
 def netlify_headers(h: Hosting) -> str:
     b = h.base
     out = ["# sitegen: Netlify headers. Generated.",
-           "# Netlify and Cloudflare Pages compress text files themselves; the .gz files are for other hosts.",
+           "# Netlify and Cloudflare Pages compress text files (gzip and br) themselves; the .gz and .br",
+           "# files beside them are for nginx and Apache.",
            f"{b}*"]
     out += [f"  {name}: {value}" for name, value in h.headers]
     out += [f"  Cache-Control: {REVALIDATE}"]
     for path in h.fingerprinted:
         out += [f"{b}{path}", f"  Cache-Control: {IMMUTABLE}"]
     return "\n".join(out) + "\n"
+
+
+# -- a local nginx serving a built site with the generated snippets, as in production ----------------------
+def local_nginx_conf(output: Path, work: Path, port: int, brotli: bool) -> str:
+    """A whole nginx.conf serving `output` on 127.0.0.1:`port` with the generated snippets (`brotli`: load
+    Debian's brotli_static module and include NGINX_BROTLI_FILE), its pid, logs and temp files in `work`."""
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    module = f"load_module {BROTLI_MODULE};\n" if brotli else ""
+    temp = "".join(f"  {n}_temp_path {work}/{n};\n" for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    extra = f"    include {output}/{NGINX_BROTLI_FILE};\n" if brotli else ""
+    return f"""{user}{module}worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+{temp}  server {{
+    listen 127.0.0.1:{port};
+    server_name localhost;
+    root {output};
+    include {output}/{NGINX_FILE};
+{extra}  }}
+}}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def local_nginx(output: Path, work: Path, brotli: bool | None = None, seconds: float = 20) -> Iterator[str]:
+    """Run Debian's nginx on the built `output` (see local_nginx_conf) and yield its "127.0.0.1:port";
+    `brotli` None: with the brotli module where it is installed. RuntimeError when nginx does not start."""
+    output, work = output.resolve(), work.resolve()
+    brotli = BROTLI_MODULE.is_file() if brotli is None else brotli
+    port = _free_port()
+    conf = work / "nginx.conf"
+    conf.write_text(local_nginx_conf(output, work, port, brotli), encoding="utf-8")
+    check = subprocess.run(["nginx", "-t", "-q", "-c", str(conf), "-p", str(work)], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RuntimeError(f"nginx refuses the configuration: {check.stderr.strip()}")
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                    raise RuntimeError(f"nginx exited with {proc.returncode}: {err.strip()}") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not answer on port {port} within {seconds} s") from None
+                time.sleep(0.05)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -2,55 +2,34 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
-import os
 import re
-import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
+import brotli
 import pytest
 
-from conftest import REPO, chromium, free_port, need, run_process, wait_for_port
+from conftest import REPO, REQUIRE_ALL, chromium, need, run_process
+from generator.hosting import BROTLI_MODULE, local_nginx
 
 
 @pytest.fixture(scope="module")
-def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    need("nginx", "hosting tests serve the site with the generated config")
-    work = tmp_path_factory.mktemp("nginx")
-    out = work / "output"
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site, built by the command line as a deployer would."""
+    out = tmp_path_factory.mktemp("site") / "output"
     proc = run_process("build", "--site", REPO, "--output", out)
     assert proc.returncode == 0, proc.stderr
-    port = free_port()
-    user = "user root;" if os.geteuid() == 0 else ""
-    temp = "".join(f"  {name}_temp_path {work}/{name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = work / "nginx.conf"
-    conf.write_text(f"""{user}
-worker_processes 1;
-daemon off;
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log off;
-{temp}  server {{
-    listen 127.0.0.1:{port};
-    server_name localhost;
-    root {out};
-    include {out}/nginx-site.conf;
-  }}
-}}
-""")
-    check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(work)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    server = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)], stderr=subprocess.PIPE)
-    wait_for_port(port, server, 20)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    return out
+
+
+@pytest.fixture(scope="module")
+def nginx(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """nginx with the generated snippets, and with nginx-brotli.conf where the brotli module is installed."""
+    need("nginx", "hosting tests serve the site with the generated config")
+    with local_nginx(built, tmp_path_factory.mktemp("nginx")) as host:
+        yield host
 
 
 def get(host: str, path: str, **headers: str) -> tuple[int, dict[str, str], str]:
@@ -95,7 +74,7 @@ def test_security_and_cache_headers(nginx):
 
 
 def test_config_files_and_dotfiles_are_not_served(nginx):
-    for path in ("/nginx-site.conf", "/.htaccess", "/_headers", "/.sitegen"):
+    for path in ("/nginx-site.conf", "/nginx-brotli.conf", "/.htaccess", "/_headers", "/.sitegen"):
         assert get(nginx, path)[0] == 404, path
 
 
@@ -142,16 +121,27 @@ def get_raw(host: str, path: str, **headers: str) -> tuple[int, dict[str, str], 
     return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
 
 
-def test_text_files_are_served_precompressed(nginx):
-    """CSS, JS and HTML come gzipped (the build's .gz siblings, gzip_static) to a browser that takes gzip,
-    and plain to one that does not; the bytes unzip to the file itself."""
-    import gzip
-
-    _, _, home = get(nginx, "/en/")
+def text_paths(host: str) -> list[tuple[str, str]]:
+    """(path, a part of its Content-Type) of a stylesheet, two scripts, a page and the sitemap."""
+    _, _, home = get(host, "/en/")
     css = re.search(r'href="(/assets/css/style\.[0-9a-f]{10}\.css)"', home).group(1)
     js = re.search(r'src="(/assets/js/site\.[0-9a-f]{10}\.js)"', home).group(1)
-    for path, kind in ((css, "text/css"), (js, "javascript"), ("/en/", "text/html"), ("/sitemap.xml", "xml")):
-        status, headers, body = get_raw(nginx, path, **{"Accept-Encoding": "gzip, deflate, br"})
+    return [(css, "text/css"), (js, "javascript"), ("/pagefind/pagefind.js", "javascript"),
+            ("/en/", "text/html"), ("/sitemap.xml", "xml")]
+
+
+def test_text_files_are_served_precompressed(built: Path, tmp_path: Path):
+    """With nginx as Debian ships it (no brotli module; the config must still start): CSS, JS and HTML
+    come gzipped (the build's .gz siblings, gzip_static) to a browser that takes gzip, even one that
+    prefers br, and plain to one that does not; the bytes unzip to the file itself."""
+    need("nginx", "hosting tests serve the site with the generated config")
+    with local_nginx(built, tmp_path, brotli=False) as nginx:
+        _check_gzip(nginx, "gzip, deflate, br")
+
+
+def _check_gzip(nginx: str, accept: str) -> None:
+    for path, kind in text_paths(nginx):
+        status, headers, body = get_raw(nginx, path, **{"Accept-Encoding": accept})
         assert status == 200 and headers.get("content-encoding") == "gzip", (path, headers)
         assert kind in headers["content-type"] and "accept-encoding" in headers.get("vary", "").lower()
         status, plain_headers, plain = get_raw(nginx, path)
@@ -159,5 +149,30 @@ def test_text_files_are_served_precompressed(nginx):
         assert gzip.decompress(body) == plain
         assert len(body) < len(plain) / 2
     # the cache and security headers stay on the compressed answer
+    css = text_paths(nginx)[0][0]
     _, headers, _ = get_raw(nginx, css, **{"Accept-Encoding": "gzip"})
     assert "immutable" in headers["cache-control"] and "content-security-policy" in headers
+
+
+def test_text_files_are_served_as_brotli_where_nginx_has_the_module(nginx):
+    """With Debian's brotli_static module and nginx-brotli.conf included: CSS, JS and HTML come as the
+    build's .br to a browser that takes br, gzipped to one that takes only gzip, plain to one that takes
+    neither; the .br decompresses to the file itself."""
+    if not BROTLI_MODULE.is_file():
+        message = f"{BROTLI_MODULE} is missing (apt-get install libnginx-mod-http-brotli-static; .ci/run does)"
+        if REQUIRE_ALL:
+            pytest.fail(message + " and SITEGEN_REQUIRE_ALL=1 forbids skipping")
+        pytest.skip(message)
+    for path, kind in text_paths(nginx):
+        status, headers, body = get_raw(nginx, path, **{"Accept-Encoding": "gzip, deflate, br"})
+        assert status == 200 and headers.get("content-encoding") == "br", (path, headers)
+        assert kind in headers["content-type"] and "accept-encoding" in headers.get("vary", "").lower()
+        _, plain_headers, plain = get_raw(nginx, path)
+        assert "content-encoding" not in plain_headers
+        assert brotli.decompress(body) == plain
+        assert len(body) < len(plain) / 2
+    _check_gzip(nginx, "gzip, deflate")
+    css = text_paths(nginx)[0][0]
+    _, headers, _ = get_raw(nginx, css, **{"Accept-Encoding": "br"})
+    assert headers.get("content-encoding") == "br" and "immutable" in headers["cache-control"]
+    assert "content-security-policy" in headers
