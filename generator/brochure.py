@@ -3,8 +3,8 @@
 `Brochures` resolves the `brochure:` entries of site.yaml to pages (a bad entry is a located error),
 assembles one HTML document per language from the pages' rendered Markdown and the theme's
 `brochure.html` and `brochure.css` (with the statistics chart and the locator map where the pages show
-them, as inline SVG: vectors in the PDF), and prints it. The PDF is kept in the build cache under a digest of
-everything it is made of, so a build where none of that changed does not run WeasyPrint. The bytes
+them, as inline SVG: vectors in the PDF), and prints it. The PDF is kept in the build cache under a digest
+of everything it is made of, so a build where none of that changed does not run WeasyPrint. The bytes
 depend on the input alone: the creation date is the newest date of the pages, the identifier a digest.
 """
 
