@@ -251,7 +251,9 @@ class Brochures:
         document = render(template, ctx, self.site.config.source_file)
         svg_css = html.escape(self._theme_file("brochure-svg.css"), quote=False)
         family = cjk_family(lang)
-        svg_css += f'text {{ font-family: "Brochure", "{family}"; }}\n' if svg_css and family else ""
+        # (no space after the comma: WeasyPrint 70's SVG text strips the quotes of a family name only where the
+        # name follows the comma at once, so "Brochure", "Noto Sans CJK KR" fell back to Noto Sans CJK JP)
+        svg_css += f'text {{ font-family: "Brochure","{family}"; }}\n' if svg_css and family else ""
         return _SVG.sub(lambda m: f"{m.group(0)}<style>{svg_css}</style>", document) if svg_css else document
 
     def chapter_map(self, page: Page, parks: list[Page], kinds: list[str] | None, title: str) -> dict[str, Any] | None:

@@ -179,6 +179,10 @@ def test_example_brochures_show_the_locator_map_with_its_places_and_credit(broch
                 name = bare(place["name"][lang])
                 assert any(p.count(name) >= 2 for p in pages), (lang, name)  # the label and the list
         assert len(pdf.read_bytes()) <= MAX_BYTES
+    # The map's labels in the font of the brochure's language (Korean ones were in Noto Sans CJK JP).
+    for lang, other in (("ja", "CJK-KR"), ("ko", "CJK-JP")):
+        fonts = subprocess.run(["pdffonts", str(brochures[lang])], capture_output=True, text=True, check=True).stdout
+        assert other not in fonts, (lang, fonts)
 
 
 # -- a small site --------------------------------------------------------------------------------------------
