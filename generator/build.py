@@ -8,7 +8,7 @@ plan itself is `generator.plan`. Everything else renders into a staging folder t
 from __future__ import annotations
 
 import dataclasses
-import json
+import shutil
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -18,8 +18,8 @@ from typing import Any
 
 import jinja2
 
-from generator import images, search, translations
-from generator.cache import Cache, code_version, fingerprint, tree_stats
+from generator import images, search, state, translations
+from generator.cache import Cache, CompiledTemplates, code_version, fingerprint
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
 from generator.discover import PACKAGE_DIR, skipped
@@ -32,7 +32,7 @@ from generator.plan import Deps, Outline, Plan, outline, plan
 from generator.progress import track
 from generator.render import TRACKED, Job, Renderer
 from generator.site import load_site, reload_pages
-from generator.templates import SharedBytecode, make_environment
+from generator.templates import make_environment
 from generator.writer import Staging, check_output_dir, remove_stale, replace_changed, staging
 
 INPUT_FOLDERS = ("content", "templates", "themes", "data", "static")
@@ -56,7 +56,7 @@ class BuildState:
     site: Site
     outline: Outline
     envs: Mapping[str, jinja2.Environment]
-    bodies: Bodies
+    bodies: Bodies | None  # None: restored from the cache, nothing converted yet
     sources: SourceCache  # parsed content files, reused while a file is unchanged
     digests: Mapping[str, str]  # output path -> SHA-256 of what is there now
     deps: Deps  # page -> the pages its outputs read
@@ -94,43 +94,55 @@ def build(options: BuildOptions, last: BuildState | None = None,
     remove_stale(output)
     with _open_cache(root, options.cache) as cache:
         # (a rebuild under serve knows its last state: it neither takes nor keeps fingerprints)
-        inputs = _fingerprint(root, options, output) if last is None and cache is not None else None
-        kept = _Kept.read(cache, output, inputs) if cache is not None and inputs is not None else None
+        inputs = _inputs(root, options, output) if last is None and cache is not None else None
+        kept = state.read(cache, output, inputs) if cache is not None and inputs is not None else None
         clock.lap("config and last state")
-        if kept is not None and inputs is not None and kept.content == inputs[1] and not options.watch:
+        if kept is not None and inputs is not None and kept.pages == inputs.pages and not options.watch:
             return BuildResult(output, dict(kept.summary["pages"]), files=kept.summary["files"], up_to_date=True,
                                status={k: translations.LanguageStatus(k, **v) for k, v in kept.summary["status"]},
                                seconds=time.perf_counter() - started)
         problems = Problems()
+        marked = None  # the pages whose Markdown may show images, when the last build said which
+        restored = kept.last(config) if kept is not None else None
+        if kept is not None and restored is not None and cache is not None and inputs is not None:
+            # start from the last build, as serve does from memory
+            last = BuildState(restored.site, restored.outline, environments(config, restored.site, problems, cache),
+                              None,
+                              SourceCache(store=cache), restored.digests, restored.deps)
+            changed, marked = kept.changed(inputs), kept.marked
         site, envs, sources = _load(config, options, problems, last, changed, cache)
         clock.lap("discover, parse, site model")
-        pictures = images.prepare(site, root if cache is not None else None, problems)  # (encodes what changed)
+        scanned = _with_pictures(site, last.site if last is not None else None, marked)
+        pictures = images.prepare(scanned, root if cache is not None else None, problems)  # (encodes what changed)
         problems.raise_if_errors(strict=options.strict)
         bodies = Bodies(site, root if cache is not None else None, previous=last.bodies if last else None,
                         pictures=pictures)
         renderer = Renderer(site, bodies, envs, root if cache is not None else None)
         renderer.brochures.warn(problems)
-        new_outline = outline(site)
-        before = last or kept
-        todo = plan(before.outline, new_outline, before.deps) if before is not None and (
-            last is None or _content_only(root, changed)) else None
+        new_outline = outline(site, last.site if last is not None else None, last.outline if last else None)
+        todo = plan(last.outline, new_outline, last.deps) if last is not None and _content_only(root, changed) \
+            else None
         clock.lap("plan")
         deps: Deps
         if todo is None:
-            digests, deps = _render_all(renderer, output, kept.digests if kept else None, problems, options)
+            digests, deps = _render_all(renderer, output, restored.digests if restored else None, problems,
+                                         options)
             written: list[str] = list(digests)
         else:
-            assert before is not None
-            digests, deps, written = _render_planned(renderer, todo, output, before, problems, options)
+            assert last is not None
+            digests, deps, written = _render_planned(renderer, todo, output, last, problems, options)
         bodies.close()
         clock.lap("render and write")
-        state = BuildState(site, new_outline, envs, bodies, sources, digests, deps)
-        result = _result(state, output, problems, started, len(written), todo)
+        new_state = BuildState(site, new_outline, envs, bodies, sources, digests, deps)
+        result = _result(new_state, output, problems, started, len(written), todo)
         if cache is not None and inputs is not None:
             # (a rebuild re-indexes search in place: then the output folder must be looked at again)
-            stats = (tree_stats([output]) if kept is None or todo is None or site.config.search
+            stats = (state.scan([output]) if kept is None or todo is None or site.config.search
                      else kept.patched(output, written))
-            _Kept.write(cache, inputs, stats, state, result)
+            state.write(cache, inputs, stats, new_state, _marked(scanned, marked), {
+                "pages": list(result.pages.items()), "files": result.files,  # (in order)
+                "status": [[k, v.as_dict()] for k, v in result.status.items()]},
+                restored, written if todo is not None else None)
         clock.lap("keep state")
         return dataclasses.replace(result, timings=clock.laps)
 
@@ -178,6 +190,8 @@ def _load(config: Config, options: BuildOptions, problems: Problems, last: Build
           cache: Cache | None) -> tuple[Site, Mapping[str, jinja2.Environment], SourceCache]:
     """The site model, checked, and its template environments. After an edit of pages alone, only the
     edited files are read again, when no page comes, goes or moves."""
+    if last is not None and changed is not None and not changed:
+        return last.site, last.envs, last.sources
     if last is not None and changed and all(p in last.site.by_path and p.is_file() for p in changed):
         edited, bad = last.sources.load_all(list(changed))
         if bad:
@@ -187,7 +201,7 @@ def _load(config: Config, options: BuildOptions, problems: Problems, last: Build
             return site, last.envs, last.sources
     sources = last.sources if last is not None else SourceCache(store=cache)
     site = load_site(config, drafts=options.drafts, problems=problems, cache=sources)
-    return site, environments(config, site, problems), sources
+    return site, environments(config, site, problems, cache), sources
 
 
 def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | None, problems: Problems,
@@ -219,7 +233,7 @@ def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | 
     return digests, deps
 
 
-def _render_planned(renderer: Renderer, todo: Plan, output: Path, before: BuildState | _Kept,
+def _render_planned(renderer: Renderer, todo: Plan, output: Path, before: BuildState,
                     problems: Problems, options: BuildOptions) -> tuple[dict[str, str], Deps, list[str]]:
     """Render the jobs of the plan, check, and replace the files whose bytes changed in place."""
     site, bodies = renderer.site, renderer.bodies
@@ -237,6 +251,7 @@ def _render_planned(renderer: Renderer, todo: Plan, output: Path, before: BuildS
     digests = dict(before.digests)
     written = replace_changed(output, outputs, digests, site.config.precompress)
     if site.config.search and written:
+        shutil.rmtree(output / search.BUNDLE, ignore_errors=True)  # (an index of other pages leaves other files)
         search.index(output, site.config.precompress)
     bodies.flush()
     return digests, deps, written
@@ -277,79 +292,41 @@ def _open_cache(root: Path, enabled: bool) -> Iterator[Cache | None]:
             cache.close()
 
 
-def _fingerprint(root: Path, options: BuildOptions, output: Path) -> tuple[str, str]:
-    """Every input, cheaply (sitegen's code, the options, each input file's size and time): first all but
-    the Markdown pages, then the Markdown pages. Only an edit of pages alone can be planned: a picture or
-    an attachment beside a page is copied or encoded by a whole build."""
+def _inputs(root: Path, options: BuildOptions, output: Path) -> state.Inputs:
+    """Every input, cheaply (sitegen's code, the options, each input file's size and time): all but the
+    Markdown pages as one fingerprint, and each Markdown page. Only an edit of pages alone can be
+    planned: a picture or an attachment beside a page is copied or encoded by a whole build."""
     content = root / "content"
-    others = [p for p in watched(root) if p != content]
-    files = tree_stats([content], ignore=skipped) if content.exists() else []
-    return (fingerprint([code_version(), options.drafts, options.strict, str(output),
-                         tree_stats(others, ignore=skipped), [f for f in files if not f[0].endswith(".md")]]),
-            fingerprint([f for f in files if f[0].endswith(".md")]))
+    files = state.scan([content], ignore=skipped)
+    others = state.scan([p for p in watched(root) if p != content], ignore=skipped)
+    pages = {path: stat for path, stat in files.items() if path.endswith(".md")}
+    assets = sorted(item for item in files.items() if not item[0].endswith(".md"))
+    return state.Inputs(fingerprint([code_version(), options.drafts, options.strict, str(output),
+                                     sorted(others.items()), assets]), pages)
+
+
+def _with_pictures(site: Site, last: Site | None, marked: frozenset[PageKey] | None) -> Site:
+    """The site with only the pages whose images must be looked at again: all of them, or, when the last
+    build said which pages' Markdown shows images (`marked`), those, the pages made again since, and the
+    pages with an `image` or a `gallery` (the others' bodies are not even read)."""
+    if marked is None or last is None:
+        return site
+    pages = {k: p for k, p in site.pages.items() if k in marked or last.pages.get(k) is not p
+             or "image" in p.params or "gallery" in p.params}
+    return dataclasses.replace(site, pages=pages)
+
+
+def _marked(scanned: Site, before: frozenset[PageKey] | None) -> frozenset[PageKey]:
+    """The pages whose Markdown shows images after this build (see `_with_pictures`)."""
+    found = {k for k, p in scanned.pages.items() if "![" in p.body}
+    return frozenset(found | ((before or frozenset()) - scanned.pages.keys()))
 
 
 def _content_only(root: Path, changed: Collection[Path] | None) -> bool:
-    """Whether the edited files are all Markdown content (anything else may change every output)."""
+    """Whether the edited files are all Markdown content (anything else may change every output; None:
+    any file may have changed)."""
     content = (root / "content").resolve()
-    return bool(changed) and all(p.is_relative_to(content) and p.suffix == ".md" for p in changed or ())
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """The last build's state as the cache keeps it, when the output folder is as that build left it."""
-
-    content: str
-    output: list[tuple[str, int, int]]  # the output folder's files, as `tree_stats` gives them
-    outline: Outline
-    digests: Mapping[str, str]
-    deps: Deps
-    summary: dict[str, Any]
-
-    @classmethod
-    def read(cls, cache: Cache | None, output: Path, inputs: tuple[str, str]) -> _Kept | None:
-        """The kept state, if the inputs other than content and the output folder are unchanged."""
-        if cache is None or not output.is_dir() or cache.get_state("inputs") != inputs[0]:
-            return None
-        stats = tree_stats([output])
-        if cache.get_state("output") != _as_json(stats):
-            return None
-        digests, deps, summary = cache.get_state("digests"), cache.get_state("deps"), cache.get_state("summary")
-        try:
-            kept_outline = Outline.from_json(cache.get_state("outline"))
-            return cls(content=str(cache.get_state("content")), output=stats, outline=kept_outline,
-                       digests=dict(digests),
-                       deps={_key(k): frozenset(_key(r) for r in reads) for k, reads in deps.items()},
-                       summary=dict(summary))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
-
-    def patched(self, output: Path, written: Iterable[str]) -> list[tuple[str, int, int]]:
-        """The output folder's files after `written` (paths below it) were replaced, without walking it."""
-        stats = {path: (size, mtime) for path, size, mtime in self.output}
-        for rel in written:
-            st = (output / rel).stat()
-            stats[str(output / rel)] = (st.st_size, st.st_mtime_ns)
-        return sorted((path, size, mtime) for path, (size, mtime) in stats.items())
-
-    @staticmethod
-    def write(cache: Cache, inputs: tuple[str, str], output: list[tuple[str, int, int]], state: BuildState,
-              result: BuildResult) -> None:
-        cache.put_state({"inputs": inputs[0], "content": inputs[1], "output": _as_json(output),
-                         "digests": dict(state.digests), "outline": state.outline.to_json(),
-                         "deps": {"/".join(k): sorted("/".join(r) for r in reads) for k, reads in state.deps.items()},
-                         "summary": {"pages": list(result.pages.items()), "files": result.files,  # (in order)
-                                     "status": [[k, v.as_dict()] for k, v in result.status.items()]}})
-
-
-def _key(text: str) -> PageKey:
-    lang, _, rel = text.partition("/")
-    return lang, rel
-
-
-def _as_json(value: object) -> object:
-    """The value as it comes back from the cache (tuples become lists)."""
-    return json.loads(json.dumps(value))
+    return changed is not None and all(p.is_relative_to(content) and p.suffix == ".md" for p in changed)
 
 
 def _report(problems: Problems, page: Page, found: Iterable[tuple[int, str]]) -> None:
@@ -379,10 +356,11 @@ def _render_chunk(state: dict[str, Any], jobs: Sequence[Job]) -> list[JobResult]
     return out
 
 
-def environments(config: Config, site: Site, problems: Problems) -> dict[str, jinja2.Environment]:
+def environments(config: Config, site: Site, problems: Problems,
+                 cache: Cache | None = None) -> dict[str, jinja2.Environment]:
     """One Jinja environment per language, with that language's compiled catalog."""
     theme = site.theme_dirs[0]
-    compiled = SharedBytecode()  # the languages' environments differ in catalogs, not in compiled code
+    compiled = CompiledTemplates(cache)  # the languages' environments differ in catalogs, not in compiled code
     return {
         lang.code: make_environment(config.root, theme, lang.locale,
                                     load_translations(theme, lang.code, lang.locale, problems), config.base_url,

@@ -12,13 +12,14 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+
+import jinja2
 
 from generator import __version__
 from generator.markdown import Rendered
 
 FOLDER = ".sitegen-cache"
-_SCHEMA = 2
+_SCHEMA = 3
 _CODE_DIR = Path(__file__).resolve().parent
 
 
@@ -36,11 +37,15 @@ class Cache:
             self.db.execute("CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS frontmatter (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS kept (key TEXT PRIMARY KEY, value BLOB)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, value BLOB)")
             row = self.db.execute("SELECT value FROM state WHERE key='schema'").fetchone()
             if row is None or row[0] != f"{_SCHEMA}/{code_version()}":
                 self.db.execute("DELETE FROM markdown")
                 self.db.execute("DELETE FROM frontmatter")
                 self.db.execute("DELETE FROM state")
+                self.db.execute("DELETE FROM kept")
+                self.db.execute("DELETE FROM templates")
                 self.db.execute("INSERT INTO state VALUES ('schema', ?)", (f"{_SCHEMA}/{code_version()}",))
         except (OSError, sqlite3.Error):
             self.db = None
@@ -97,26 +102,68 @@ class Cache:
         except sqlite3.Error:
             pass
 
-    # -- the last build ----------------------------------------------------------------------------------
-    def get_state(self, key: str) -> Any:
+    # -- the last build (generator.state) ----------------------------------------------------------------
+    def get_blob(self, key: str) -> bytes | None:
         if self.db is None:
             return None
         try:
-            row = self.db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
-            return json.loads(row[0]) if row else None
-        except (sqlite3.Error, ValueError):
+            row = self.db.execute("SELECT value FROM kept WHERE key=?", (key,)).fetchone()
+            return bytes(row[0]) if row else None
+        except sqlite3.Error:
             return None
 
-    def put_state(self, values: dict[str, Any]) -> None:
+    def get_blobs(self) -> dict[str, bytes]:
+        if self.db is None:
+            return {}
+        try:
+            return {key: bytes(value) for key, value in self.db.execute("SELECT key, value FROM kept")}
+        except sqlite3.Error:
+            return {}
+
+    def put_blobs(self, values: dict[str, bytes]) -> None:
         if self.db is None:
             return
         try:
             self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)",
-                                [(k, json.dumps(v, ensure_ascii=False, sort_keys=True)) for k, v in values.items()])
+            self.db.executemany("INSERT OR REPLACE INTO kept VALUES (?, ?)", list(values.items()))
             self.db.execute("COMMIT")
         except sqlite3.Error:
             pass
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates, shared by environments made alike (one per language, so each template is
+    compiled once, not once per language) and kept in the cache between builds, as Python keeps compiled
+    modules in __pycache__ (Jinja checks each one against its template's source and Python's version)."""
+
+    def __init__(self, cache: Cache | None = None) -> None:
+        self._code: dict[str, bytes] = {}
+        self._cache = cache
+        self._pid = os.getpid()  # (a forked worker must not use its parent's connection)
+
+    def _db(self) -> sqlite3.Connection | None:
+        return self._cache.db if self._cache is not None and os.getpid() == self._pid else None
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._code.get(bucket.key)
+        db = self._db() if data is None else None
+        if db is not None:
+            try:
+                row = db.execute("SELECT value FROM templates WHERE key=?", (bucket.key,)).fetchone()
+            except sqlite3.Error:
+                row = None
+            data = self._code[bucket.key] = bytes(row[0]) if row else b""
+        if data:
+            bucket.bytecode_from_string(data)  # (which drops it if the source's checksum differs)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._code[bucket.key] = bucket.bytecode_to_string()
+        db = self._db()
+        if db is not None:
+            try:
+                db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?)", (bucket.key, data))
+            except sqlite3.Error:
+                pass
 
 
 def markdown_key(body: str, source_dir: str, unsafe_html: bool, links_digest: str) -> str:

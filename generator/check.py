@@ -111,7 +111,8 @@ def check_pages(builder: Builder, problems: Problems) -> None:
         return parsed[path]
 
     sources = {page.output: page for page in site.pages.values()}
-    pictures = builder.state.bodies.pictures.by_url.values() if builder.state is not None else ()
+    pictures = (builder.state.bodies.pictures.by_url.values()
+                if builder.state is not None and builder.state.bodies is not None else ())
     processed = {base + v.path for picture in pictures for v in picture.variants}
     for html_file in sorted(out.rglob("*.html")):
         rel = html_file.relative_to(out).as_posix()

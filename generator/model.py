@@ -10,6 +10,7 @@ from typing import Any
 
 from generator import urls
 from generator.config import Config
+from generator.errors import error
 
 PageKey = tuple[str, str]  # (language code, source path below content/<lang>/)
 
@@ -48,11 +49,24 @@ class Page:
     tags: tuple[str, ...] = ()
     sources: tuple[dict[str, Any], ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
-    body: str = ""
     body_line: int = 1
     base_path: str = "/"
     digest: str = ""  # of the source file's text
+    source_body: str | None = field(default="", repr=False, compare=False)  # None: not read yet (see body)
 
+    @property
+    def body(self) -> str:
+        """The Markdown body. A page restored from the cache (`generator.state`) reads it from its file the
+        first time it is asked for, and only if the file still holds the text the page was made from."""
+        if self.source_body is None:
+            from generator.frontmatter import read_text, split, text_digest
+
+            text = read_text(self.path)
+            if text_digest(text) != self.digest:
+                raise error(self.path, "the file changed while the site was being built: build again")
+            object.__setattr__(self, "source_body", split(text, self.path)[1])
+        assert self.source_body is not None
+        return self.source_body
 
     @property
     def key(self) -> tuple[str, str]:

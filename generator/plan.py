@@ -1,8 +1,8 @@
 """The rebuild plan: from the last build and this one, which outputs an edit affects.
 
 Pure functions on plain values. `outline(site)` keeps of a site model only what other pages' outputs can
-show of each page; it is small and JSON-safe, so the command line keeps it in the cache and `sitegen
-serve` keeps it in memory. `plan(old, new, deps)` compares two outlines with the last build's
+show of each page; it is small and made of plain values, so the command line keeps it in the cache
+(generator.state) and `sitegen serve` keeps it in memory. `plan(old, new, deps)` compares two outlines with the last build's
 dependencies (page -> the pages its outputs read) and returns the jobs to run, or None when pages came,
 went or moved and everything must be rendered.
 """
@@ -48,31 +48,16 @@ class Outline:
         """Each tag and how many list pages it has: when these change, files appear or go."""
         return {(lang, slug, -(-len(keys) // self.pagination)) for (lang, slug), keys in self.tags.items()}
 
-    def to_json(self) -> dict[str, Any]:
-        return {"pages": [[list(k), [f.url, f.translation_key, f.kind, list(f.tags), list(f.sort_key),
-                                      list(f.dates), list(f.feeds), f.digest]] for k, f in self.pages.items()],
-                "lists": [[list(k), [list(v) for v in keys]] for k, keys in self.lists.items()],
-                "tags": [[list(k), [list(v) for v in keys]] for k, keys in self.tags.items()],
-                "pagination": self.pagination}
 
-    @classmethod
-    def from_json(cls, data: Any) -> Outline:
-        """The outline kept by `to_json`; ValueError (or KeyError, TypeError) if it is not one."""
-        def key(v: list[str]) -> PageKey:
-            return (str(v[0]), str(v[1]))
-
-        pages = {key(k): PageFacts(u, t, kind, tuple(tags), tuple(sk), (d[0], d[1]), tuple(fd), dg)
-                 for k, (u, t, kind, tags, sk, d, fd, dg) in data["pages"]}
-        return cls(pages=pages, lists={key(k): tuple(key(v) for v in vs) for k, vs in data["lists"]},
-                   tags={key(k): tuple(key(v) for v in vs) for k, vs in data["tags"]},
-                   pagination=int(data["pagination"]))
-
-
-def outline(site: Site) -> Outline:
-    """The outline of a site model."""
+def outline(site: Site, last: Site | None = None, last_outline: Outline | None = None) -> Outline:
+    """The outline of a site model; the facts of the pages it shares with the `last` site model (the same
+    objects, as a rebuild keeps them) are taken from that site's outline."""
     prefixes = feeds.feed_prefixes(site.config)
     pages = {}
     for key, page in site.pages.items():
+        if last is not None and last_outline is not None and last.pages.get(key) is page:
+            pages[key] = last_outline.pages[key]
+            continue
         dates = (page.date.isoformat() if page.date else "", page.updated.isoformat() if page.updated else "")
         in_feeds = tuple(lang for lang in site.config.codes if feeds.may_show(page, lang, prefixes))
         # A page is made from its source file's text and its place: both in the digest (repr is slower).

@@ -205,7 +205,7 @@ def _make_page(f: SourceFile, src: Any, lang: str, kind: str, url: str, section:
         summary=meta.get("summary", ""), weight=meta.get("weight", 0),
         template=meta.get("template") or ("home" if kind == "home" else "section" if kind == "section" else "page"),
         draft=meta.get("draft", False), tags=meta.get("tags", ()), sources=meta.get("sources", ()),
-        params=meta, body=src.body, body_line=src.body_line, base_path=base_path, digest=src.digest,
+        params=meta, source_body=src.body, body_line=src.body_line, base_path=base_path, digest=src.digest,
     )
 
 

@@ -66,8 +66,8 @@ def status(site: Site) -> dict[str, LanguageStatus]:
                 out[page.lang].untracked.append(f"content/{page.lang}/{page.rel}")
     for group in site.translations.values():
         first = site.pages[group.get(site.config.default_language) or next(iter(group.values()))]
-        if not first.path.is_file():
-            continue
+        if not first.params:
+            continue  # a section page made up for a folder without _index.md
         for code in site.config.codes:
             if code not in group:
                 out[code].missing.append(f"content/{first.lang}/{first.rel}")

@@ -56,14 +56,6 @@ def test_plan_is_none_when_pages_come_or_go_and_empty_when_nothing_changed(make_
     assert plan(before, _outline(site), {}) is None
 
 
-def test_outline_survives_json(make_site):
-    site = _news_site(make_site)
-    import json
-
-    kept = _outline(site)
-    assert Outline.from_json(json.loads(json.dumps(kept.to_json()))) == kept
-
-
 def test_one_job_s_reads_never_leak_into_another_s(make_site):
     """Rendering a page and then a tag list left the tag list's reads in the page's dependencies."""
     site = _news_site(make_site)
