@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
 from generator import feeds, geomap, images, seo, translations, urls, video
@@ -62,6 +63,13 @@ class Contexts:
         self.fingerprinted = fingerprinted
         self._tags: dict[tuple[str, str], Tag] = {}
         self._homes: dict[PageKey, tuple[dict[str, Any], frozenset[PageKey]]] = {}
+        self._asset_urls = {a.output: self.config.base_path + fingerprinted.get(a.output, a.output)
+                            for a in site.assets}
+        self._share_image = self._find_share_image()
+        self._alternates: dict[tuple[str, str], dict[str, str]] = {}
+        self._locales = {lg.code: lg.locale for lg in self.config.languages}
+        self.sections = Sections(site)
+        self.fragments = Fragments(self.language)
         self.site_context = {code: self._site_context(code) for code in self.config.codes}
 
     def _site_context(self, lang: str) -> dict[str, Any]:
@@ -83,25 +91,32 @@ class Contexts:
 
     def share_image(self) -> str | None:
         """The absolute URL of the theme's image for link previews, if it has one."""
+        return self._share_image
+
+    def _find_share_image(self) -> str | None:
         rel = "assets/img/share.png"
-        return self.absolute(self.config.base_path + rel) if any(a.output == rel for a in self.site.assets) else None
+        return self.absolute(self.config.base_path + rel) if rel in self._asset_urls else None
 
     def asset(self, rel: str) -> str:
         """Templates' `asset('assets/css/style.css')`: the URL of the fingerprinted file."""
         rel = rel.lstrip("/")
-        if rel in self.fingerprinted:
-            return self.config.base_path + self.fingerprinted[rel]
-        if any(a.output == rel for a in self.site.assets):
-            return self.config.base_path + rel
-        raise error(rel, "a template asks for asset() of a file that is not in the theme's or site's static/")
+        found = self._asset_urls.get(rel)
+        if found is None:
+            raise error(rel, "a template asks for asset() of a file that is not in the theme's or site's static/")
+        return found
 
     def absolute(self, url: str) -> str:
         return urls.absolute(self.config.base_url, url)
 
     def alternate(self, code: str, url: str) -> dict[str, str]:
-        """One hreflang alternate: the language code (or x-default), absolute URL and locale."""
-        language = self.config.language(self.config.default_language if code == "x-default" else code)
-        return {"hreflang": code, "href": self.absolute(url), "locale": language.locale}
+        """One hreflang alternate: the language code (or x-default), absolute URL and locale (made once: each
+        page of a translation lists the same ones)."""
+        found = self._alternates.get((code, url))
+        if found is None:
+            language = self.config.language(self.config.default_language if code == "x-default" else code)
+            found = self._alternates[(code, url)] = {"hreflang": code, "href": self.absolute(url),
+                                                     "locale": language.locale}
+        return found
 
     def alternates(self, page: Page) -> list[dict[str, str]]:
         """The page in each language it exists in, and the x-default one, for hreflang links."""
@@ -116,14 +131,9 @@ class Contexts:
         return out
 
     def breadcrumbs(self, page: Page, reads: Reads) -> list[Link]:
-        chain = []
-        section = page.section
-        while section is not None:
-            sec = self.site.pages[(page.lang, section)]
-            reads.add(sec.key)
-            chain.append(Link(sec.title, sec.url))
-            section = sec.section
-        return list(reversed(chain))
+        crumbs, crumb_reads = self.sections.breadcrumbs(page.lang, page.section)
+        reads.update(crumb_reads)
+        return list(crumbs)
 
     def pages(self, keys: tuple[PageKey, ...] | list[PageKey], reads: Reads) -> list[Page]:
         reads.update(keys)
@@ -151,15 +161,14 @@ class Contexts:
 
     def neighbours(self, page: Page, count: int, reads: Reads) -> list[Page]:
         """Up to `count` pages of `page`'s section around it (a window, so long sections stay cheap)."""
-        if page.section is None:
-            return []
-        keys = self.site.children.get((page.lang, page.section), ())
-        try:
-            at = keys.index(page.key)
-        except ValueError:
-            return []
-        start = max(0, min(at - count // 2, len(keys) - count))
-        return self.pages(keys[start:start + count], reads)
+        return self.pages(self.sections.window(page, count), reads)
+
+    def language(self, lang: str, reads: Reads) -> dict[str, Any]:
+        """What a partial that is the same on every page of `lang` may read (see `Fragments`)."""
+        return {"site": self.site_context[lang], "lang": lang, "locale": self._locales[lang],
+                "asset": self.asset, "ref": lambda rel: self.ref(lang, rel, reads),
+                "lookup": lambda rel: self.lookup(lang, rel, reads),
+                "pages_in": lambda rel: self.pages(self.site.children.get((lang, rel), ()), reads)}
 
     def page(self, page: Page, reads: Reads, **extra: Any) -> dict[str, Any]:
         """The context of a page of the content; what it reads goes into `reads`."""
@@ -169,11 +178,11 @@ class Contexts:
         if original is not None:
             reads.add(original.key)
         switcher = self.switcher(page, reads)
+        canonical = self.absolute(page.url)
         ctx = {
-            "site": self.site_context[lang], "page": page, "lang": lang,
-            "locale": self.config.language(lang).locale,
+            "site": self.site_context[lang], "page": page, "lang": lang, "locale": self._locales[lang],
             "content": self.content(page, reads), "toc": body.toc if (body := self.bodies.get(page.key)) else (),
-            "canonical": self.absolute(page.url), "alternates": self.alternates(page),
+            "canonical": canonical, "alternates": self.alternates(page),
             "switcher": switcher, "untranslated": [s for s in switcher if not s.available],
             "breadcrumbs": self.breadcrumbs(page, reads),
             "children": self.pages(self.site.children.get(page.key, ()), reads),
@@ -185,7 +194,7 @@ class Contexts:
             "stale_original": original if translations.is_stale(self.site, page) else None,
             "image": (image := images.page_image(self.bodies.pictures, page)),  # the page's `image:`, if any
             "og_image": self.absolute(image["og"]) if image and image["og"] else None,
-            "jsonld": seo.structured_data(self.site, page, self.absolute(page.url),
+            "jsonld": seo.structured_data(self.site, page, canonical,
                                           self.absolute(image["og"]) if image and image["og"] else self.share_image()),
             "lookup": lambda rel: self.lookup(lang, rel, reads),
             "neighbours": lambda count=10: self.neighbours(page, count, reads),
@@ -198,6 +207,7 @@ class Contexts:
                         if isinstance(page.params.get("export"), str) and page.kind == "section" else []),
         }
         ctx.update(extra)
+        ctx["shared"] = self.fragments.bind(lang, reads, ctx)  # (partials the same on every page of `lang`)
         return ctx
 
     def tag(self, lang: str, name: str) -> Tag:
@@ -234,7 +244,99 @@ class Contexts:
         else:
             ctx["alternates"] = []
         ctx["untranslated"] = [s for s in ctx["switcher"] if not s.available]
+        ctx["shared"] = self.fragments.bind(page.lang, set(), ctx)  # (its reads are not kept, as its lookup()'s)
         return ctx
+
+
+class Sections:
+    """What is the same for every page of a section, worked out once per section: its breadcrumbs and where
+    each of its pages stands (for the aside's window of neighbours)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._crumbs: dict[tuple[str, str | None], tuple[tuple[Link, ...], frozenset[PageKey]]] = {}
+        self._places: dict[PageKey, dict[PageKey, int]] = {}
+
+    def breadcrumbs(self, lang: str, section: str | None) -> tuple[tuple[Link, ...], frozenset[PageKey]]:
+        """The links from the language's home down to `section`, and the pages they read."""
+        found = self._crumbs.get((lang, section))
+        if found is None:
+            chain, reads, rel = [], set(), section
+            while rel is not None:
+                sec = self.site.pages[(lang, rel)]
+                reads.add(sec.key)
+                chain.append(Link(sec.title, sec.url))
+                rel = sec.section
+            found = self._crumbs[(lang, section)] = (tuple(reversed(chain)), frozenset(reads))
+        return found
+
+    def window(self, page: Page, count: int) -> tuple[PageKey, ...]:
+        """Up to `count` pages of `page`'s section around it."""
+        if page.section is None:
+            return ()
+        section = (page.lang, page.section)
+        keys = self.site.children.get(section, ())
+        places = self._places.get(section)
+        if places is None:
+            places = self._places[section] = {key: i for i, key in reversed(list(enumerate(keys)))}
+        at = places.get(page.key)
+        if at is None:
+            return ()
+        start = max(0, min(at - count // 2, len(keys) - count))
+        return keys[start:start + count]
+
+
+class Fragments:
+    """Templates' `shared("partials/footer.html")`: a partial that is the same on every page of a language,
+    rendered once per language and reused, with the pages it read added to each page's reads. With values,
+    `shared("partials/card.html", child=child)`, it is rendered once per language and values (a page
+    stands for its key).
+
+    Such a partial sees only the language's context (`Contexts.language`: site, lang, locale, asset, ref,
+    lookup, pages_in) and its values. One that reads anything else of the page (a site's own override, say)
+    is rendered each time with the page's context instead, as `{% include %}` would but without variables
+    the including template set; a partial must not test `page is defined` to tell."""
+
+    def __init__(self, language: Callable[[str, Reads], dict[str, Any]]) -> None:
+        self._language = language
+        self._made: dict[tuple[Any, ...], tuple[Markup, frozenset[PageKey]] | None] = {}
+
+    def bind(self, lang: str, reads: Reads, page: dict[str, Any]) -> Callable[..., Markup]:
+        """`shared()` for a page of `lang` whose context is `page` and whose reads go into `reads`."""
+
+        @jinja2.pass_environment  # (not the context, which Jinja would copy for each call in a loop)
+        def shared(env: jinja2.Environment, name: str, **values: Any) -> Markup:
+            key = (lang, name, *((k, _identity(v)) for k, v in sorted(values.items())))
+            try:
+                made = self._made[key] if key in self._made else self._render(env, key, values)
+            except TypeError:  # a value that cannot be a key
+                made = None
+            if made is None:
+                return Markup(env.get_template(name).render({**page, **values}))
+            reads.update(made[1])
+            return made[0]
+
+        return shared
+
+    def _render(self, env: jinja2.Environment, key: tuple[Any, ...],
+                values: dict[str, Any]) -> tuple[Markup, frozenset[PageKey]] | None:
+        own: Reads = set()
+        try:
+            made = (Markup(env.get_template(key[1]).render({**self._language(key[0], own), **values})),
+                    frozenset(own))
+        except jinja2.UndefinedError:  # it reads the page's own variables
+            made = None
+        self._made[key] = made
+        return made
+
+
+def _identity(value: Any) -> Any:
+    """What `value` is, as part of a key: a page's key, a list's items, the value itself."""
+    if isinstance(value, Page):
+        return ("page", value.key)
+    if isinstance(value, list):
+        return tuple(_identity(v) for v in value)
+    return value
 
 
 def locator_map(site: Site, page: Page, parks: Iterable[Page], kinds: Sequence[str] | None,

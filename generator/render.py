@@ -6,11 +6,12 @@ page, the pages its outputs read (its dependencies, for rebuilds).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 
@@ -234,13 +235,44 @@ class Renderer:
         return render(template, ctx, source).encode("utf-8")
 
 
+class PagerLink(NamedTuple):
+    """One page of a list, as its pager links it."""
+
+    number: int
+    url: str
+    current: bool = False
+
+
+class PagerRun(NamedTuple):
+    """A run of consecutive pager links (PAGER_RUN of them): a run that does not hold the page being
+    rendered is the same on every page that does not hold it, so templates can render it once per list."""
+
+    pages: tuple[PagerLink, ...]
+    current: bool = False
+
+
+PAGER_RUN = 10
+
+
 def paginator(base: str, number: int, total: int) -> dict[str, Any]:
-    """What templates need to link the pages of a list: its number, total and neighbours' URLs."""
+    """What templates need to link the pages of a list: its number, total and neighbours' URLs, and every
+    page's link, also in runs (see PagerRun)."""
+    runs = list(_pager_runs(base, total))
+    at = (number - 1) // PAGER_RUN
+    if 0 <= at < len(runs):
+        runs[at] = PagerRun(tuple(p._replace(current=True) if p.number == number else p for p in runs[at].pages),
+                            True)
     return {"number": number, "total": total,
             "prev_url": urls.numbered(base, number - 1) if number > 1 else None,
             "next_url": urls.numbered(base, number + 1) if number < total else None,
-            "pages": [{"number": n, "url": urls.numbered(base, n), "current": n == number}
-                      for n in range(1, total + 1)]}
+            "pages": [p for run in runs for p in run.pages], "runs": runs}
+
+
+@functools.lru_cache(maxsize=1024)
+def _pager_runs(base: str, total: int) -> tuple[PagerRun, ...]:
+    """The links to every page of a list, none current, in runs (made once per list, not once per page)."""
+    links = [PagerLink(n, urls.numbered(base, n)) for n in range(1, total + 1)]
+    return tuple(PagerRun(tuple(links[i:i + PAGER_RUN])) for i in range(0, total, PAGER_RUN))
 
 
 FINGERPRINTED = (".css", ".js")

@@ -74,18 +74,26 @@ class _Environment(jinja2.Environment):
                 return obj[attribute]
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+        try:  # (jinja2.Environment.getattr, inlined: templates read attributes hundreds of times a page)
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
 
 def _remembering_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
     """Jinja's newstyle gettext (the translation escaped, then always %-formatted), remembering the result
     for strings without variables: the same labels are on every page, and Jinja's version costs more
-    than ten times a variable."""
+    than ten times a variable. It takes the evaluation context, not the whole context, which Jinja would
+    copy for each call in a loop."""
     plain: dict[str, Markup] = {}
 
-    @jinja2.pass_context
-    def gettext(context: jinja2.runtime.Context, string: str, **variables: Any) -> str:
-        autoescape = context.eval_ctx.autoescape
+    @jinja2.pass_eval_context
+    def gettext(eval_ctx: jinja2.nodes.EvalContext, string: str, **variables: Any) -> str:
+        autoescape = eval_ctx.autoescape
         if autoescape and not variables:
             found = plain.get(string)
             if found is None:

@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from conftest import build, page
 from generator.urls import absolute as absolute_url
 
 
@@ -88,3 +89,74 @@ def test_languages_share_compiled_templates_but_not_their_catalogs(tmp_path, mon
     assert envs["vi"].get_template("t.html").render(lang="vi") == "Khám phá vi"
     assert envs["en"].get_template("t.html").render(lang="en") == "Explore en"
     assert len(compiles) == 1
+
+
+# -- what is rendered once per language (issue 19) ------------------------------------------------------
+OLD_PAGER = """{% if paginator and paginator.total > 1 %}
+<nav class="pagination" aria-label="{{ _('Pages') }}">
+<ul>
+{% if paginator.prev_url %}<li><a href="{{ paginator.prev_url }}" rel="prev">{{ _("Previous") }}</a></li>{% endif %}
+{% for p in paginator.pages %}<li>{% if p.current %}<span aria-current="page">{{ p.number }}</span>{% else %}<a href="{{ p.url }}">{{ p.number }}</a>{% endif %}</li>
+{% endfor %}
+{% if paginator.next_url %}<li><a href="{{ paginator.next_url }}" rel="next">{{ _("Next") }}</a></li>{% endif %}
+</ul>
+</nav>
+{% endif %}
+"""
+
+
+def test_a_pager_in_shared_runs_renders_what_one_loop_over_every_page_renders():
+    """partials/list.html renders the runs of ten links that no page holds once per list: on every page
+    of lists of 1 to 35 pages, its pager is the one a plain loop over `paginator.pages` gives."""
+    from conftest import REPO
+    from generator.context import Fragments
+    from generator.errors import Problems
+    from generator.i18n import load_translations
+    from generator.render import paginator
+    from generator.templates import make_environment
+
+    theme = REPO / "themes" / "default"
+    env = make_environment(REPO, theme, "vi_VN", load_translations(theme, "vi", "vi_VN", Problems()), "https://a.org/")
+    fragments = Fragments(lambda lang, reads: {"lang": lang})
+    ours, old = env.get_template("partials/list.html"), env.from_string(OLD_PAGER)
+    for total in (1, 2, 9, 10, 11, 20, 21, 35):
+        for number in range(1, total + 1):
+            ctx: dict = {"children": [], "paginator": paginator("/vi/tin/", number, total)}
+            ctx["shared"] = fragments.bind("vi", set(), ctx)
+            assert ours.render(ctx) == old.render(ctx), (total, number)
+    assert any(key[1] == "partials/pager-links.html" for key in fragments._made)
+
+
+def test_shared_partials_are_made_once_a_language_and_keep_the_pages_they_read(make_site):
+    """The footer (a shared partial) looks up the contact page: made once per language, yet every page
+    that shows it reads that page, as it did when each page rendered its own footer."""
+    from generator import images
+    from generator.build import BuildOptions, _load
+    from generator.config import load_config
+    from generator.convert import Bodies
+    from generator.errors import Problems
+    from generator.render import Job, Renderer
+
+    root = make_site({f"content/{lang}/{rel}": page(f"{lang} {rel}") for lang in ("vi", "en")
+                      for rel in ("contact.md", "a.md", "b.md")})
+    problems = Problems()
+    site, envs, _ = _load(load_config(root), BuildOptions(site=root, cache=False), problems, None, None, None)
+    renderer = Renderer(site, Bodies(site, None, pictures=images.prepare(site, None, problems)), envs)
+    for lang in ("vi", "en"):
+        for rel in ("a.md", "b.md"):
+            outputs, reads = renderer.run(Job("page", lang, rel))
+            assert (lang, "contact.md") in reads
+            assert f'href="{site.pages[(lang, "contact.md")].url}"' in outputs[0].data.decode()
+    made = renderer.contexts.fragments._made
+    assert {key[0] for key in made if key[1] == "partials/footer.html"} == {"vi", "en"}
+
+
+def test_a_site_s_partial_that_reads_the_page_is_rendered_for_each_page(make_site, tmp_path):
+    """A site's own footer that shows the page's title cannot be shared: each page gets its own."""
+    root = make_site({"templates/partials/footer.html": "<footer>{{ page.title }} · {{ site.title }}</footer>\n",
+                      "content/en/a.md": page("Page A"), "content/en/b.md": page("Page B")})
+    result = build(root, "--output", tmp_path / "out", "--no-cache")
+    assert result.exit_code == 0, result.output
+    for slug, title in (("a", "Page A"), ("b", "Page B")):
+        html = (tmp_path / "out" / "en" / slug / "index.html").read_text(encoding="utf-8")
+        assert f"<footer>{title} · Test site</footer>\n</body>" in html
