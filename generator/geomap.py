@@ -12,6 +12,7 @@ import functools
 import html
 import json
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,16 +145,15 @@ def draw(places: Sequence[Place], outline: Outline, title: str, ident: str, link
            f'<rect class="sea" width="{project.width:g}" height="{project.height:g}"/>',
            f'<path class="land" d="{_path(outline.polygons, project)}"/>']
     links = []
-    for number, place in enumerate(places, start=1):
-        if not project.inside(place.lon, place.lat):
-            continue
-        x, y = project(place.lon, place.lat)
-        left = x > project.width * 0.72  # labels near the right edge go to the left of their marker
+    shown = [(number, place, project(place.lon, place.lat)) for number, place in enumerate(places, start=1)
+             if project.inside(place.lon, place.lat)]
+    labels = place_labels([(p.name, xy) for _, p, xy in shown], project.width, project.height)
+    for (number, place, (x, y)), (lx, ly, anchor) in zip(shown, labels, strict=True):
         kind = "park" if place.kind == "park" else "place"
         out.append(f'<g class="marker {kind}"><circle cx="{x:g}" cy="{y:g}" r="9"/>'
                    f'<text class="num" x="{x:g}" y="{y:g}">{number}</text>'
-                   f'<text class="label" x="{x - 12 if left else x + 12:g}" y="{y + 5:g}"'
-                   + (' text-anchor="end"' if left else "") + f">{esc(place.name)}</text></g>")
+                   f'<text class="label" x="{lx:g}" y="{ly:g}"'
+                   + (f' text-anchor="{anchor}"' if anchor != "start" else "") + f">{esc(place.name)}</text></g>")
         if place.url:
             links.append(f'<a href="{esc(place.url)}"><title>{number}. {esc(place.name)}</title>'
                          f'<circle class="hit" cx="{x:g}" cy="{y:g}" r="11"/></a>')
@@ -163,6 +163,46 @@ def draw(places: Sequence[Place], outline: Outline, title: str, ident: str, link
                    f'aria-label="{esc(links_label or title)}">' + "".join(links) + "</svg>")
     out.append("</div>")
     return "".join(out)
+
+
+LABEL_SIZE = 14.0  # px, as the theme sets `.locator .marker text.label` (media.css)
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _text_width(text: str) -> float:
+    """About how wide a label is drawn: a CJK character is a full em, other letters a little over half."""
+    return sum(LABEL_SIZE if unicodedata.east_asian_width(c) in "WF" else LABEL_SIZE * 0.58 for c in text)
+
+
+def place_labels(items: Sequence[tuple[str, tuple[float, float]]], width: float,
+                 height: float) -> list[tuple[float, float, str]]:
+    """Where each marker's label goes: (x, y, text-anchor). Each takes the first place, of right, left,
+    above and below its marker, that stays on the map and covers no marker and no label placed before it
+    (or, when none does, the one that covers least), so that close places keep readable names."""
+    marks = [(x - 10, y - 10, x + 10, y + 10) for _, (x, y) in items]
+    placed: list[Box] = []
+    out = []
+    for name, (x, y) in items:
+        w, h = _text_width(name), LABEL_SIZE
+        options = [((x + 12, y + 5, "start"), (x + 12, y - h + 5, x + 12 + w, y + 5)),
+                   ((x - 12, y + 5, "end"), (x - 12 - w, y - h + 5, x - 12, y + 5)),
+                   ((x, y - 13, "middle"), (x - w / 2, y - 13 - h, x + w / 2, y - 13)),
+                   ((x, y + 24, "middle"), (x - w / 2, y + 24 - h, x + w / 2, y + 24))]
+        blocking = placed + marks
+        (lx, ly, anchor), box = min(options, key=lambda option: _cost(option[1], blocking, width, height))
+        placed.append(box)
+        out.append((round(lx, 1), round(ly, 1), anchor))
+    return out
+
+
+def _cost(box: Box, others: Sequence[Box], width: float, height: float) -> float:
+    """How much of a label's box falls off the map or on others (0: none; the first such place is taken)."""
+    off = max(0.0, -box[0]) + max(0.0, box[2] - width) + max(0.0, -box[1]) + max(0.0, box[3] - height)
+    return off * LABEL_SIZE + sum(_overlap(box, other) for other in others)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def places_from_data(data: Any, lang: str, fallback: str, kinds: Sequence[str] | None = None) -> list[Place]:

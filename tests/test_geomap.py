@@ -94,6 +94,22 @@ def test_map_in_browser_links_work_and_nothing_leaves_the_site(make_site):
         tab.wait_for_load_state("load")
         assert re.search(r"/en/locations/industrial-parks/\w+/$", tab.url)
         assert all(url.startswith(base) for url in requests), requests
+        tab.goto(base + "/en/why-invest/location-and-logistics/")  # every place: Cát Bi and Lạch Huyện lie close
+        clashes = tab.evaluate("""() => {
+            const svg = document.querySelector("figure.locator svg.locator-svg");
+            const box = e => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height, e]; };
+            const labels = [...svg.querySelectorAll("text.label")].map(box);
+            const dots = [...svg.querySelectorAll("g.marker circle")].map(box);
+            const hit = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+            const out = [];
+            labels.forEach((a, i) => {
+                labels.slice(i + 1).forEach(b => { if (hit(a, b)) out.push([a[4].textContent, b[4].textContent]); });
+                dots.forEach(d => { if (hit(a, d) && d[4].parentNode !== a[4].parentNode)
+                    out.push([a[4].textContent, d[4].parentNode.textContent]); });
+            });
+            return [labels.length, out];
+        }""")
+        assert clashes[0] >= 8 and clashes[1] == [], clashes  # no label over another label or marker
 
 
 def test_map_page_passes_the_nu_checker(make_site, tmp_path: Path):
