@@ -71,7 +71,7 @@ class SourceCache:
             results = [r for r in _parse_chunk({"known": known, "only_known": True}, todo) if r[1] is not None]
             done = {r[0] for r in results}
             todo = [p for p in todo if p not in done]
-        for path, found, kept in results + map_chunks(_parse_chunk, todo, {}):
+        for path, found, kept in results + map_chunks(_parse_chunk, todo, {"keep": self._store is not None}):
             if isinstance(found, Source):
                 self._items[path] = (stamps[path], found)
                 if kept is not None:
@@ -89,7 +89,7 @@ Parsed = tuple[Path, "Source | list[Problem] | None", "tuple[str, str] | None"] 
 
 def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
     """Each file's Source (from `state["known"]` front matter when its digest is there) or problems, and
-    the front matter to keep when it was parsed here."""
+    the front matter to keep when it was parsed here (if `state["keep"]`)."""
     known: dict[str, str] = state.get("known", {})
     out: list[Parsed] = []
     for path in paths:
@@ -106,6 +106,9 @@ def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
                 out.append((path, None, None))
                 continue
             source = parse(text, path)
+            if not state.get("keep"):  # (no cache to keep it in)
+                out.append((path, source, None))
+                continue
             try:
                 kept = (digest, json.dumps(_encode([source.meta, source.lines]), ensure_ascii=False))
             except (TypeError, ValueError):  # a value JSON cannot tell apart: parse it every time

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import os
 import shutil
 import signal
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -16,11 +14,13 @@ from pathlib import Path, PurePosixPath
 from generator.compress import GZ as GZ  # (re-exported: generator/deploy/plan.py skips the siblings)
 from generator.compress import encoders
 from generator.errors import error
+from generator.parallel import can_fork
 from generator.render import Output
 
 MARKER = ".sitegen"  # in every output folder we made; we replace no folder without it
 _STAGING_PREFIX = ".sitegen-staging-"
 _OLD_PREFIX = ".sitegen-old-"
+BACKGROUND_REMOVAL = False  # set by the command line: see _discard
 
 
 def check_output_dir(output: Path, site_root: Path, content_dir: Path) -> Path:
@@ -235,9 +235,18 @@ def _swap(staging: Path, output: Path) -> None:
 
 
 def _discard(folder: Path) -> None:
-    """Remove the replaced output in a thread: the new site is in place already, and removing some ten
-    thousand files takes seconds of a build for nothing. The process waits for it before it ends; a
-    folder left by a killed process goes with the next build (`remove_stale`)."""
-    thread = threading.Thread(target=shutil.rmtree, args=(folder, True), name="sitegen-discard")
-    thread.start()
-    atexit.register(thread.join)
+    """Remove the replaced output. The command line (`BACKGROUND_REMOVAL`) leaves that to a forked process
+    that outlives it: the new site is in place already, and unlinking some ten thousand files is seconds
+    of a build for nothing; what such a process could not finish goes with the next build
+    (`remove_stale`)."""
+    if BACKGROUND_REMOVAL and can_fork():
+        if os.fork() != 0:
+            return
+        try:  # the child: quiet, and gone when done
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os._exit(0)
+    shutil.rmtree(folder, ignore_errors=True)
