@@ -169,29 +169,95 @@ def serve_folder(folder: Path) -> Iterator[str]:
         httpd.server_close()
 
 
-@contextmanager
-def chromium(why: str) -> Iterator[object]:
-    """Debian's Chromium driven by Playwright (never a downloaded browser); skip or fail where missing."""
-    need("chromium", why)
-    from playwright.sync_api import sync_playwright
+_CHROMIUM: dict[str, Any] = {}  # this test process's Playwright and browser, started at first use
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+
+@contextmanager
+def chromium(why: str) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser); skip or fail where missing.
+
+    One browser per test process (Playwright's sync API allows one at a time in a thread, so the
+    session-scoped `browser` fixture and the tests' own `with chromium(...)` share it); the contexts
+    opened inside the block are closed at its end."""
+    need("chromium", why)
+    browser = _CHROMIUM.get("browser")
+    if browser is None or not browser.is_connected():
+        from playwright.sync_api import sync_playwright
+
+        if "playwright" not in _CHROMIUM:
+            _CHROMIUM["playwright"] = sync_playwright().start()
+        browser = _CHROMIUM["playwright"].chromium.launch(executable_path=shutil.which("chromium"),
+                                                          args=CHROMIUM_ARGS)
+        _CHROMIUM["browser"] = browser
+    before = set(browser.contexts)
+    try:
+        yield browser
+    finally:
+        for context in browser.contexts:
+            if context not in before:
+                context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_chromium() -> Iterator[None]:
+    """Close the process's browser at the end of the session, if a test started it."""
+    yield
+    if (browser := _CHROMIUM.pop("browser", None)) is not None:
+        browser.close()
+    if (playwright := _CHROMIUM.pop("playwright", None)) is not None:
+        playwright.stop()
+
+
+# -- the example site served, and Chromium: one of each per test process ------------------------------------
+@pytest.fixture(scope="session")
+def out(example_output: Path) -> Path:
+    """The built example site (the folder the browser tests read)."""
+    return example_output
+
+
+@pytest.fixture(scope="session")
+def server(out: Path) -> Iterator[str]:
+    """The built example site over HTTP on 127.0.0.1: its base URL."""
+    with serve_folder(out) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with chromium("browser tests") as b:
+        yield b
+
+
+def open_page(browser: Any, server: str, path: str, width: int = 1280, height: int = 900, js: bool = True) -> Any:
+    """A fresh page at `path`; its console errors, page errors and failed requests are in page.problems."""
+    context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=js)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(server + path)
+    page.wait_for_load_state("networkidle")
+    page.problems = problems
+    return page
+
+
+# The search page has drawn the results of `query` (the status names it, and the list is not busy).
+SEARCH_DONE = """query => document.getElementById('search-status').textContent.includes('“' + query + '”')
+    && document.getElementById('search-results').getAttribute('aria-busy') === 'false'"""
 
 
 def search_results(browser: Any, base: str, lang: str, query: str) -> list[str]:
-    """The result URLs (paths) that the search page of `lang` on `base` lists for `query`."""
+    """The result URLs (paths) that the search page of `lang` on `base` lists for `query`, typed and
+    submitted with Enter; Pagefind's own errors (a file it could not load, say) fail the search."""
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{base}/{lang}/search/")
     page.fill("#search-q", query)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('search-status').textContent.includes('“')", timeout=20000)
+    page.wait_for_function(SEARCH_DONE, arg=query, timeout=20000)
     urls = page.eval_on_selector_all("#search-results a", "els => els.map(e => new URL(e.href).pathname)")
     page.close()
     assert not errors, errors

@@ -9,12 +9,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, chromium, need, serve_folder
+from conftest import REPO, need, open_page, serve_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,37 +27,6 @@ PAGES = {
     "statistics": {"vi": "/vi/vi-sao-dau-tu/so-lieu-chinh/", "en": "/en/why-invest/key-statistics/"},
 }
 ALL = [(name, lang) for name in PAGES for lang in ("vi", "en")]
-
-
-@pytest.fixture(scope="module")
-def out(example_output: Path) -> Path:
-    return example_output
-
-
-@pytest.fixture(scope="module")
-def server(out: Path) -> Iterator[str]:
-    with serve_folder(out) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium("browser tests") as b:
-        yield b
-
-
-def open_page(browser, server: str, path: str, width: int = 1280, height: int = 900, js: bool = True):
-    """A fresh page at `path`; its console errors, page errors and failed requests are in page.problems."""
-    context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=js)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(server + path)
-    page.wait_for_load_state("networkidle")
-    page.problems = problems
-    return page
 
 
 @pytest.mark.parametrize("name, lang", ALL)

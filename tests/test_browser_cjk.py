@@ -7,13 +7,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser import open_page
 
-from conftest import chromium, need, search_results, serve_folder
+from conftest import need, open_page, search_results
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,23 +19,6 @@ LANGS = ("ja", "ko")
 PAGES = {"home": "/{}/", "parks": "/{}/locations/industrial-parks/", "park": "/{}/locations/industrial-parks/tien-hai/",
          "statistics": "/{}/why-invest/key-statistics/", "procedures": "/{}/guide/procedures/",
          "incentives": "/{}/why-invest/incentives/"}
-
-
-@pytest.fixture(scope="module")
-def out(example_output: Path) -> Path:
-    return example_output
-
-
-@pytest.fixture(scope="module")
-def server(out: Path) -> Iterator[str]:
-    with serve_folder(out) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium("browser tests of the Japanese and Korean pages") as b:
-        yield b
 
 
 def cjk_pages(out: Path) -> list[str]:

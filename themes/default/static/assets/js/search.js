@@ -14,12 +14,22 @@ let engines = null;
 const fold = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/Đ/g, "D");
 const say = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k]);
 
+// Two Pagefind instances: one ranks by closeness of the marks, one matches the marks exactly. Both run in
+// Pagefind's one web worker and share its WebAssembly glue, which is not safe to start twice at once: the
+// later start replaces the module and memory under the earlier instance (seen in about 4 page loads in 10),
+// whose searches then read the other's memory and may find nothing. So the second instance is made only
+// once the first is ready (a search waits for that) and then reuses the module.
 async function load() {
   if (!engines) {
-    engines = import(bundle + "pagefind.js").then((pf) => ({
-      loose: pf.createInstance({ basePath: bundle, ranking: { diacriticSimilarity: 3 } }),
-      exact: pf.createInstance({ basePath: bundle, exactDiacritics: true }),
-    }));
+    engines = import(bundle + "pagefind.js").then(async (pf) => {
+      const loose = pf.createInstance({ basePath: bundle, ranking: { diacriticSimilarity: 3 } });
+      await loose.search("");
+      const exact = pf.createInstance({ basePath: bundle, exactDiacritics: true });
+      return { loose, exact };
+    });
+    engines.catch(() => {
+      engines = null; // a failed load (the network, say) is tried again by the next search
+    });
   }
   return engines;
 }
@@ -87,17 +97,24 @@ function item(data) {
   return li;
 }
 
+// One search at a time is shown: each run takes a ticket, and only the latest run's results are drawn.
+// A run's list and status are drawn together, once the page details are loaded, so the list is never
+// empty between two runs and the status never counts another run's results. #search-results is
+// aria-busy while a run or "Show more" is under way.
 let latest = 0;
 let found = [];
 let shown = 0;
 let lastQuery = "";
+let current = null; // the query of the latest run, set when it starts
+let pendingMore = null; // a "Show more" under way
 
-async function showMore(ticket) {
+async function showMore(ticket, fresh) {
   const next = found.slice(shown, shown + PAGE);
   const items = await Promise.all(next.map((r) => r.data()));
-  if (ticket !== latest) return;
-  const firstNew = items.length ? item(items[0]) : null;
-  items.forEach((data, i) => list.append(i === 0 ? firstNew : item(data)));
+  if (ticket !== latest) return null;
+  const nodes = items.map(item);
+  if (fresh) list.replaceChildren(...nodes);
+  else list.append(...nodes);
   shown += items.length;
   const n = found.length;
   const template = n === 0 ? form.dataset.none : n === 1 ? form.dataset.one : form.dataset.some;
@@ -105,18 +122,23 @@ async function showMore(ticket) {
   if (n > shown) text += " " + say(form.dataset.showing, { shown: shown, count: n });
   status.textContent = text;
   more.hidden = n <= shown;
-  return firstNew;
+  list.setAttribute("aria-busy", "false");
+  return nodes[0] || null;
 }
 
 async function run(query) {
-  const ticket = ++latest;
   query = query.trim();
+  if (query === current) return; // already shown or under way (Enter after typing, say)
+  current = query;
+  const ticket = ++latest;
   more.hidden = true;
   if (!query) {
     list.replaceChildren();
+    list.setAttribute("aria-busy", "false");
     status.textContent = "";
     return;
   }
+  list.setAttribute("aria-busy", "true");
   status.textContent = form.dataset.loading;
   try {
     const results = await find(query);
@@ -124,15 +146,25 @@ async function run(query) {
     found = results;
     shown = 0;
     lastQuery = query;
-    list.replaceChildren();
-    await showMore(ticket);
+    await showMore(ticket, true);
   } catch (e) {
-    if (ticket === latest) status.textContent = form.dataset.error;
+    if (ticket === latest) {
+      current = null; // the same query may be tried again
+      list.replaceChildren();
+      list.setAttribute("aria-busy", "false");
+      status.textContent = form.dataset.error;
+    }
   }
 }
 
 more.addEventListener("click", async () => {
-  const firstNew = await showMore(latest);
+  if (pendingMore) return; // a second click while the first one's results load would repeat them
+  const ticket = latest;
+  list.setAttribute("aria-busy", "true");
+  pendingMore = showMore(ticket, false).catch(() => null);
+  const firstNew = await pendingMore;
+  pendingMore = null;
+  if (ticket === latest) list.setAttribute("aria-busy", "false");
   const link = firstNew && firstNew.querySelector("a");
   if (link) link.focus(); // the keyboard goes on from the first new result
 });
@@ -144,6 +176,7 @@ input.addEventListener("input", () => {
 });
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  clearTimeout(timer); // the typing's own run would only repeat this one
   const url = new URL(window.location.href);
   url.searchParams.set("q", input.value);
   history.replaceState(null, "", url);
