@@ -198,8 +198,9 @@ COUNT_WASM = """for (const name of ["instantiate", "instantiateStreaming"]) {
 def test_pagefind_s_webassembly_is_started_once_per_page(browser, served, out: Path):
     """The search page's two Pagefind instances share one worker and its WebAssembly glue. Started at the
     same time, both instantiate the module and the later one replaces the earlier one's memory (4 page
-    loads in 10 before the fix), after which a search may find nothing: the cause of the CI run in which
-    "industrial park" found no page. Eight fresh pages, each searched with marks (both instances)."""
+    loads in 10 before the fix), after which a search may read the other's memory and find nothing (read
+    from Pagefind's code; the likely cause of the CI run in which "industrial park" found no page, which
+    300 searches here did not repeat). Eight fresh pages, each searched with marks (both instances)."""
     worker_js = (out / "pagefind/pagefind-worker.js").read_text(encoding="utf-8")
     starts = []
     for _ in range(8):
