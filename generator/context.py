@@ -306,7 +306,7 @@ class Fragments:
 
         @jinja2.pass_environment  # (not the context, which Jinja would copy for each call in a loop)
         def shared(env: jinja2.Environment, name: str, **values: Any) -> Markup:
-            key = (lang, name, *((k, _identity(v)) for k, v in sorted(values.items())))
+            key = (lang, name, *[(k, _identity(v)) for k, v in values.items()]) if values else (lang, name)
             try:
                 made = self._made[key] if key in self._made else self._render(env, key, values)
             except TypeError:  # a value that cannot be a key

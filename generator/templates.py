@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,12 @@ class _Environment(jinja2.Environment):
     """Jinja's environment, where `value.name` on a plain dict skips the attribute lookup that can only fail
     (a dict's attributes are its methods): Jinja raises and catches an AttributeError for each such access,
     and templates read dicts (site, menu items, alternates, TOC entries) dozens of times a page."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one dict, not Jinja's ChainMap over the environment's, which Jinja walks
+        for every context it makes (each render and each include). make_environment sets every global
+        before a template is loaded, so nothing is missed."""
+        return {**self.globals, **(d or {})}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
