@@ -6,19 +6,26 @@ assembles one HTML document per language from the pages' rendered Markdown and t
 them, as inline SVG: vectors in the PDF), and prints it. The PDF is kept in the build cache under a digest
 of everything it is made of, so a build where none of that changed does not run WeasyPrint. The bytes
 depend on the input alone: the creation date is the newest date of the pages, the identifier a digest.
+
+Under `sitegen serve` (`Brochures.defer`), an edit does not wait for the print: the build shows the
+language's last printed PDF, and the `PrintJob` that the draft makes is printed in another process
+(`printer`, `print_apart`) and then written by `Builder.reprint`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import html
 import mimetypes
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,20 +120,131 @@ class _Draft:
             return None
 
 
-_PRINTER: Brochures | None = None  # the Brochures whose drafts forked processes print
+@dataclass(frozen=True)
+class PrintJob:
+    """A brochure ready to print, with all that printing reads, as plain values: another process prints it."""
+
+    lang: str
+    document: str
+    css: str
+    key: str  # the draft's digest (the PDF's identifier)
+    base_url: str
+    base_path: str
+    assets: Mapping[str, Path]  # the site's files, by output path
+    config_file: str  # where a failure points
+
+    def print(self) -> bytes:
+        """The PDF: A4 as the CSS says, fonts embedded, tagged where WeasyPrint can."""
+        import weasyprint
+
+        def fetch(url: str) -> Any:
+            """Only local files: the installed fonts and the site's own files (never the network)."""
+            if url.startswith("file://") and any(url.startswith(Path(f[1]).as_uri()) for f in FONT_SETS):
+                return weasyprint.default_url_fetcher(url)
+            source = site_file(url, self.base_url, self.base_path, self.assets)
+            if source is None:
+                raise ValueError(f"the brochure only shows the site's own files, not {url}")
+            kind = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+            try:
+                from weasyprint.urls import URLFetcherResponse
+            except ImportError:  # an older WeasyPrint takes a dict
+                return {"string": source.read_bytes(), "mime_type": kind, "filename": source.name}
+            return URLFetcherResponse(url, body=source.read_bytes(), headers={"Content-Type": kind})
+
+        fetcher: Any = fetch
+        try:  # WeasyPrint >= 66 wants a URLFetcher (it reads its options when a fetch fails)
+            from weasyprint.urls import URLFetcher
+
+            class _Local(URLFetcher):  # type: ignore[misc]
+                def fetch(self, url: str, headers: Any = None) -> Any:
+                    return fetch(url)
+
+            fetcher = _Local()
+        except ImportError:
+            pass
+        doc = weasyprint.HTML(string=self.document, base_url=self.base_url, url_fetcher=fetcher)
+        options: dict[str, Any] = {"pdf_identifier": bytes.fromhex(self.key[:32]), "pdf_variant": "pdf/ua-1",
+                                   "uncompressed_pdf": False}
+        if "pdf/ua-1" not in _variants():  # an older WeasyPrint without PDF/UA: an untagged PDF
+            options.pop("pdf_variant")
+        try:
+            css = weasyprint.CSS(string=self.css, url_fetcher=fetch)
+            return bytes(doc.write_pdf(stylesheets=[css], **options))
+        except Exception as exc:  # WeasyPrint's own errors have no common base: report, never a traceback
+            raise error(self.config_file, f"the brochure could not be printed: {exc}") from None
 
 
-def _print(args: tuple[str, str, str]) -> bytes | None:
-    """In a forked process: print one brochure (None on an error, which printing it again then reports)."""
-    assert _PRINTER is not None
+@dataclass(frozen=True)
+class Printed:
+    """What printing a `PrintJob` apart gave: the PDF, or the message of the error (a SitegenError does not
+    travel between processes whole)."""
+
+    lang: str
+    key: str
+    pdf: bytes | str
+
+
+def print_apart(job: PrintJob) -> Printed:
+    """In a printing process: print `job`."""
     try:
-        return _PRINTER.print(*args)
-    except SitegenError:
-        return None
+        return Printed(job.lang, job.key, job.print())
+    except SitegenError as exc:
+        return Printed(job.lang, job.key, exc.problems[0].message)
+
+
+def printer() -> ProcessPoolExecutor:
+    """A process that prints brochures one at a time (`print_apart`); started by a fork server, which is safe
+    while threads run, as under `sitegen serve` (forking there is not: see `parallel.can_fork`)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_end_with_parent)
+
+
+def _end_with_parent() -> None:
+    """In the printing process: end when the process that started it ends, also when that one was killed
+    (a pool's worker would wait for work for ever)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        sentinel = parent.sentinel
+
+        def watch() -> None:
+            multiprocessing.connection.wait([sentinel])
+            os._exit(0)
+
+        threading.Thread(target=watch, daemon=True).start()
+
+
+class Prints:
+    """The brochures that rebuilds under serve left to print (the newest edit's job of each language), and
+    those printed apart, until `Builder.reprint` writes them."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, PrintJob] = {}
+        self.printed: list[Printed] = []
+
+    def note(self, brochures: Brochures, langs: Iterable[str]) -> None:
+        """After an edit of pages of the brochures of `langs`: the jobs of those not printed yet (a job
+        queued before for one of them is stale now)."""
+        langs = list(langs)
+        for lang in langs:
+            self.jobs.pop(lang, None)
+        self.jobs.update((job.lang, job) for job in brochures.unprinted(langs))
+
+    def take(self) -> list[PrintJob]:
+        """The jobs to print now (each language's newest), no longer queued."""
+        taken, self.jobs = list(self.jobs.values()), {}
+        return taken
+
+    def take_printed(self) -> list[Printed]:
+        """The brochures printed apart since the last call."""
+        taken, self.printed = self.printed, []
+        return taken
 
 
 class Brochures:
-    """The brochures of a site: resolved on creation, printed on first use and kept for this build."""
+    """The brochures of a site: resolved on creation, printed on first use and kept for this build.
+
+    With `defer` (a rebuild under serve), a brochure whose inputs changed is not printed: `made` gives the
+    language's last printed PDF (when the cache has one), and `unprinted` the jobs to print apart."""
 
     def __init__(self, site: Site, contexts: Contexts, envs: Mapping[str, jinja2.Environment],
                  cache_root: Path | None) -> None:
@@ -137,8 +255,10 @@ class Brochures:
                             for lang, spec in self.specs.items()}
         self.version = weasyprint_version() if self.specs else None
         self.fonts = font_faces() if self.specs else None
+        self.defer = False
+        self.printed: dict[str, bytes] = {}  # PDFs printed elsewhere (`prepare`, `print_apart`), by digest
         self._made: dict[str, Made] = {}
-        self._printed: dict[str, bytes] = {}  # by digest, printed by `prepare`
+        self._drafts: dict[str, _Draft] = {}
         self._assets: dict[str, Path] | None = None
 
     @property
@@ -168,19 +288,13 @@ class Brochures:
         """Make every brochure now, before workers fork: from the cache when its inputs are unchanged, the
         others printed side by side in forked processes when there are several and forking is safe."""
         drafts = {lang: self._draft(lang) for lang in self.languages()}
-        todo = [d for d in drafts.values() if d.cached() is None]
+        todo = [self._job(lang, d) for lang, d in drafts.items() if d.cached() is None]
         if len(todo) > 1 and workers() > 1 and can_fork():
-            global _PRINTER
-            _PRINTER = self
-            try:
-                with ProcessPoolExecutor(max_workers=min(len(todo), workers()),
-                                         mp_context=multiprocessing.get_context("fork")) as pool:
-                    for draft, pdf in zip(todo, pool.map(_print, [(d.document, d.css, d.key) for d in todo]),
-                                          strict=True):
-                        if pdf is not None:
-                            self._printed[draft.key] = pdf
-            finally:
-                _PRINTER = None
+            with ProcessPoolExecutor(max_workers=min(len(todo), workers()),
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                for done in pool.map(print_apart, todo):
+                    if isinstance(done.pdf, bytes):  # (an error: printing it again here reports it)
+                        self.printed[done.key] = done.pdf
         for lang, draft in drafts.items():
             self.made(lang, draft)
         self.contexts.bodies.flush()  # (the pages' Markdown converted here, for the next build)
@@ -194,14 +308,19 @@ class Brochures:
         return made
 
     def made(self, lang: str, draft: _Draft | None = None) -> Made:
-        """The language's brochure, printed or taken from the cache."""
+        """The language's brochure, printed or taken from the cache (with `defer`, a new one not printed:
+        the last one printed, when the cache has one)."""
         found = self._made.get(lang)
         if found is not None:
             return found
         draft = draft or self._draft(lang)
-        pdf = self._printed.pop(draft.key, None) or draft.cached()
+        pdf = self.printed.pop(draft.key, None) or draft.cached()
+        if pdf is None and self.defer and draft.kept is not None:
+            pdf = _last(draft.kept)
+            if pdf is not None:
+                draft = dataclasses.replace(draft, kept=None)  # (the cache is not to keep it under this key)
         if pdf is None:
-            pdf = self.print(draft.document, draft.css, draft.key)
+            pdf = self._job(lang, draft).print()
         if draft.kept is not None and not draft.kept.is_file():
             _keep(draft.kept, pdf)
         spec = self.specs[lang]
@@ -212,8 +331,37 @@ class Brochures:
                                         draft.reads, pdf)
         return found
 
+    def key(self, lang: str) -> str:
+        """The digest of all that the language's brochure is made of (a PDF's key in the cache)."""
+        return self._draft(lang).key
+
+    def accept(self, printed: Iterable[Printed]) -> list[str]:
+        """The languages of those `printed` apart that are still current (a newer edit makes one stale), the
+        PDFs kept for `made`; a print that failed is raised as the located error."""
+        langs = []
+        for done in printed:
+            if done.lang in self.languages() and done.key == self.key(done.lang):
+                if isinstance(done.pdf, str):
+                    raise error(self.site.config.source_file, done.pdf)
+                self.printed[done.key] = done.pdf
+                langs.append(done.lang)
+        return langs
+
+    def unprinted(self, langs: Iterable[str]) -> list[PrintJob]:
+        """The print jobs of those of `langs` whose brochure is neither printed nor in the cache."""
+        return [self._job(lang, draft) for lang in langs if lang in self.languages()
+                and (draft := self._draft(lang)).key not in self.printed and draft.cached() is None]
+
+    def _job(self, lang: str, draft: _Draft) -> PrintJob:
+        config = self.site.config
+        return PrintJob(lang, draft.document, draft.css, draft.key, config.base_url, config.base_path,
+                        self._files(), config.source_file)
+
     def _draft(self, lang: str) -> _Draft:
         """The language's brochure before printing: its HTML and CSS, and the digest of all it is made of."""
+        found = self._drafts.get(lang)
+        if found is not None:
+            return found
         spec, pages = self.specs[lang], self.pages[lang]
         self.contexts.bodies.prefetch([p.key for p in pages])
         date = brochure_date(pages)
@@ -229,7 +377,8 @@ class Brochures:
         key = hashlib.sha256(made_of.encode("utf-8")).hexdigest()
         kept = (self.cache_root / FOLDER / "brochures" / f"{lang}.{fingerprint([code_version(), key])[:40]}.pdf"
                 if self.cache_root else None)
-        return _Draft(document, css, key, date, frozenset(reads), kept)
+        found = self._drafts[lang] = _Draft(document, css, key, date, frozenset(reads), kept)
+        return found
 
     def html(self, spec: BrochureSpec, pages: list[Page], date: dt.date | None, reads: Reads) -> str:
         """The brochure as one HTML document, from the theme's brochure.html; the pages listed in it go
@@ -262,51 +411,12 @@ class Brochures:
         placed = [p for p in parks if geomap.park_place(p.title, p.url, p.params) is not None]
         return locator_map(self.site, page, placed, kinds, title)
 
-    def print(self, document: str, css: str, key: str) -> bytes:
-        """The PDF of `document`: A4 as the CSS says, fonts embedded, tagged where WeasyPrint can."""
-        import weasyprint
-
-        def fetch(url: str) -> Any:
-            """Only local files: the installed fonts and the site's own files (never the network)."""
-            if url.startswith("file://") and any(url.startswith(Path(f[1]).as_uri()) for f in FONT_SETS):
-                return weasyprint.default_url_fetcher(url)
-            source = self.asset(url)
-            if source is None:
-                raise ValueError(f"the brochure only shows the site's own files, not {url}")
-            kind = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-            try:
-                from weasyprint.urls import URLFetcherResponse
-            except ImportError:  # an older WeasyPrint takes a dict
-                return {"string": source.read_bytes(), "mime_type": kind, "filename": source.name}
-            return URLFetcherResponse(url, body=source.read_bytes(), headers={"Content-Type": kind})
-
-        fetcher: Any = fetch
-        try:  # WeasyPrint >= 66 wants a URLFetcher (it reads its options when a fetch fails)
-            from weasyprint.urls import URLFetcher
-
-            class _Local(URLFetcher):  # type: ignore[misc]
-                def fetch(self, url: str, headers: Any = None) -> Any:
-                    return fetch(url)
-
-            fetcher = _Local()
-        except ImportError:
-            pass
-        doc = weasyprint.HTML(string=document, base_url=self.site.config.base_url, url_fetcher=fetcher)
-        options: dict[str, Any] = {"pdf_identifier": bytes.fromhex(key[:32]), "pdf_variant": "pdf/ua-1",
-                                   "uncompressed_pdf": False}
-        if "pdf/ua-1" not in _variants():  # an older WeasyPrint without PDF/UA: an untagged PDF
-            options.pop("pdf_variant")
-        try:
-            return bytes(doc.write_pdf(stylesheets=[weasyprint.CSS(string=css, url_fetcher=fetch)], **options))
-        except Exception as exc:  # WeasyPrint's own errors have no common base: report, never a traceback
-            raise error(self.site.config.source_file, f"the brochure could not be printed: {exc}") from None
-
     def asset(self, url: str) -> Path | None:
         """The site's file that a URL of the site (absolute, or a path from the domain) serves, or None."""
-        base_url, base = self.site.config.base_url, self.site.config.base_path
-        path = url[len(base_url) - len(base):] if url.startswith(base_url) else url
-        if not path.startswith(base):
-            return None
+        return site_file(url, self.site.config.base_url, self.site.config.base_path, self._files())
+
+    def _files(self) -> dict[str, Path]:
+        """The site's files by output path, the encoded pictures of its pages too."""
         if self._assets is None:
             self._assets = {a.output: a.source for a in self.site.assets}
             pictures = self.contexts.bodies.pictures  # (images of pages: their encoded files, from the cache)
@@ -314,7 +424,7 @@ class Brochures:
                 for variant in picture.variants + ((picture.og,) if picture.og else ()):
                     self._assets[variant.path] = Path(variant.file)
                 self._assets[picture.source] = Path(picture.largest().file)
-        return self._assets.get(path[len(base):].split("?")[0].split("#")[0])
+        return self._assets
 
     def _theme_file(self, name: str) -> str:
         """A file of the theme's templates/ folder (the site's templates/ first)."""
@@ -322,6 +432,15 @@ class Brochures:
             if (folder / name).is_file():
                 return (folder / name).read_text(encoding="utf-8")
         return ""
+
+
+def site_file(url: str, base_url: str, base: str, files: Mapping[str, Path]) -> Path | None:
+    """The file of `files` (by output path) that a URL of the site (absolute, or a path from the domain)
+    serves, or None."""
+    path = url[len(base_url) - len(base):] if url.startswith(base_url) else url
+    if not path.startswith(base):
+        return None
+    return files.get(path[len(base):].split("?")[0].split("#")[0])
 
 
 def brochure_date(pages: list[Page]) -> dt.date | None:
@@ -402,6 +521,14 @@ def _keep(path: Path, pdf: bytes) -> None:
         tmp.replace(path)
     except OSError:
         pass
+
+
+def _last(kept: Path) -> bytes | None:
+    """The language's PDF that the cache keeps (`_keep` keeps one a language), whatever it was made of."""
+    for path in kept.parent.glob(kept.name.split(".")[0] + ".*.pdf"):
+        with contextlib.suppress(OSError):
+            return path.read_bytes()
+    return None
 
 
 def _too_big(site: Site, spec: BrochureSpec, size: int) -> SitegenError:

@@ -78,6 +78,7 @@ class BuildResult:
     up_to_date: bool = False
     state: BuildState | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, in pipeline order
+    brochures_pending: tuple[str, ...] = ()  # under serve: languages whose new brochure is still to print
 
 
 def build(options: BuildOptions, last: BuildState | None = None,
@@ -122,6 +123,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
         new_outline = outline(site, last.site if last is not None else None, last.outline if last else None)
         todo = plan(last.outline, new_outline, last.deps) if last is not None and _content_only(root, changed) \
             else None
+        renderer.brochures.defer = options.watch and todo is not None  # (serve prints apart: Builder.prints)
         clock.lap("plan")
         deps: Deps
         if todo is None:
@@ -155,13 +157,20 @@ def watched(root: Path) -> list[Path]:
 
 
 class Builder:
-    """Keeps the last build's state, so that `update()` after an edit renders only what it affects."""
+    """Keeps the last build's state, so that `update()` after an edit renders only what it affects.
+
+    Under serve (`watch`), an edit of a brochure's pages does not wait for WeasyPrint: the brochure keeps
+    its last PDF and its print job waits in `prints`; once printed in another process
+    (`brochure.print_apart`, into `prints.printed`), `reprint` writes the PDF and the pages that link it."""
 
     def __init__(self, options: BuildOptions) -> None:
+        from generator.brochure import Prints  # (build.py's imports are another engineer's to edit now)
+
         self.options = options
         self.root = options.site.resolve()
         self.output = (options.output or self.root / "output").resolve()
         self.state: BuildState | None = None
+        self.prints = Prints()
 
     @property
     def site(self) -> Site | None:
@@ -169,11 +178,45 @@ class Builder:
 
     def full(self) -> BuildResult:
         """Build from scratch (or from the cache's last state): the first build of a session."""
-        return self._keep(build(self.options))
+        self.prints.take()
+        return self._queue(self._keep(build(self.options)), None)
 
     def update(self, changed: Iterable[Path]) -> BuildResult:
-        """Rebuild after `changed` files were edited, added or removed; the same output as a clean build."""
-        return self._keep(build(self.options, self.state, [Path(p).resolve() for p in changed]))
+        """Rebuild after `changed` files were edited, added or removed; the same output as a clean build
+        (under serve, once the brochures in `prints` are printed and `reprint` has run)."""
+        paths = [Path(p).resolve() for p in changed]
+        return self._queue(self._keep(build(self.options, self.state, paths)), paths)
+
+    def reprint(self) -> BuildResult | None:
+        """Write the brochures printed apart (`prints.printed`) that are still current and re-render the pages
+        that link them (None when newer edits made them all stale). The search index is made again only
+        when a page changed."""
+        started = time.perf_counter()
+        renderer = self._renderer()
+        if renderer is None or self.state is None:
+            return None
+        brochures = renderer.brochures
+        brochures.defer = True  # (only what `printed` holds is written)
+        outputs, deps = [], dict(self.state.deps)
+        try:
+            langs = brochures.accept(self.prints.take_printed())
+            if not langs:
+                return None
+            jobs = [Job("brochure", lang) for lang in langs]
+            jobs += [Job("page", *key) for lang in langs for key in sorted(brochures.linked_from[lang])]
+            for job in jobs:
+                files, deps[job.page] = renderer.run(job)
+                outputs.extend(files)
+        finally:
+            renderer.bodies.close()
+        config, digests = self.state.site.config, dict(self.state.digests)
+        written = replace_changed(self.output, outputs, digests, config.precompress)
+        if config.search and any(path.endswith(".html") for path in written):
+            shutil.rmtree(self.output / search.BUNDLE, ignore_errors=True)  # (as `_render_planned` does)
+            search.index(self.output, config.precompress)
+        self.state = dataclasses.replace(self.state, digests=digests, deps=deps)
+        return _result(self.state, self.output, Problems(), started, len(written),
+                       Plan(frozenset(), tuple((job, None) for job in jobs)))
 
     def watched(self) -> list[Path]:
         return watched(self.root)
@@ -182,6 +225,33 @@ class Builder:
         self.output = result.output
         self.state = result.state if result.state is not None else self.state
         return result
+
+    def _queue(self, result: BuildResult, paths: list[Path] | None) -> BuildResult:
+        """Under serve: after a rebuild that rendered some pages, queue the print of each brochure with a page
+        among `paths` (None: any brochure) that the rebuild left unprinted."""
+        if not self.options.watch:
+            return result
+        if result.full or self.state is None:
+            self.prints.take()  # (a whole build prints every brochure)
+        elif not result.up_to_date:
+            site = self.state.site
+            keys = {site.by_path[p] for p in paths if p in site.by_path} if paths is not None else None
+            langs = [lang for (lang, rel), reads in self.state.deps.items()
+                     if not rel and (keys is None or reads & keys)]
+            renderer = self._renderer() if langs else None
+            if renderer is not None:
+                self.prints.note(renderer.brochures, langs)
+                renderer.bodies.close()
+        return dataclasses.replace(result, brochures_pending=tuple(sorted(self.prints.jobs)))
+
+    def _renderer(self) -> Renderer | None:
+        """A renderer of the last build's site model and bodies (None before a build)."""
+        if self.state is None or self.state.bodies is None:
+            return None
+        last = self.state.bodies
+        bodies = Bodies(self.state.site, self.root if self.options.cache else None, previous=last,
+                        pictures=last.pictures)
+        return Renderer(self.state.site, bodies, self.state.envs, self.root if self.options.cache else None)
 
 
 # -- the stages --------------------------------------------------------------------------------------------

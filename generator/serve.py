@@ -1,20 +1,27 @@
 """`sitegen serve`: build, serve on loopback, rebuild what an edit affects, reload the browser (livereload).
 
 A failed rebuild keeps the last good site served and shows the error over every page until it is fixed.
+An edit of a brochure's page does not wait for its print: the browser reloads at once with the brochure
+as it was, WeasyPrint prints the new one in another process while the server keeps answering, and the
+brochure and the pages that link it are written and the browser reloaded again when it is done.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import mimetypes
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from generator.brochure import print_apart, printer, weasyprint_version
 from generator.build import Builder, BuildOptions, BuildResult
 from generator.cache import tree_stats
 from generator.discover import skipped
@@ -35,27 +42,91 @@ class DevServer:
         self.lock = threading.Lock()
         self.snapshot: dict[Path, tuple[int, int]] = {}
         self.reload: Callable[[], None] = lambda: None
+        self.printing = False  # brochures are being printed (`print_brochures`)
+        self._printer: ProcessPoolExecutor | None = None
 
     # -- building ----------------------------------------------------------------------------------------
     def initial_build(self) -> None:
         self.snapshot = self.scan()
         self._run(lambda: self.builder.full(), "Built")
+        if self.builder.site is not None and self.builder.site.config.brochure:
+            self.printer().submit(weasyprint_version)  # (WeasyPrint loaded there before an edit needs it)
 
     def _run(self, step: Callable[[], BuildResult], verb: str, what: str = "") -> None:
         try:
             with self.lock:
                 result = step()
         except SitegenError as exc:
-            self.error = exc
-            for problem in exc.problems:
-                self.log(f"error: {problem}")
-            self.log("The last good site is still served; fix the file and save to rebuild.")
+            self._failed(exc)
             return
         self.error = None
+        self._done(result, verb, what)
+
+    def _failed(self, exc: SitegenError) -> None:
+        self.error = exc
+        for problem in exc.problems:
+            self.log(f"error: {problem}")
+        self.log("The last good site is still served; fix the file and save to rebuild.")
+
+    def _done(self, result: BuildResult, verb: str, what: str) -> None:
         for warning in result.warnings:
             self.log(str(warning))
         scope = "everything" if result.full else f"{result.rendered} page(s), {result.written} file(s) changed"
         self.log(f"{verb} {scope} in {result.seconds * 1000:.0f} ms{what}.")
+
+    def printer(self) -> ProcessPoolExecutor:
+        """The process that prints brochures (started on first use, kept: WeasyPrint stays loaded there)."""
+        if self._printer is None:
+            self._printer = printer()
+        return self._printer
+
+    async def print_brochures(self) -> None:
+        """Print the brochures that edits left to print, in the printer process (this event loop keeps
+        serving meanwhile); then write those still current and the pages that link them, and reload the
+        browser. Edits made while printing queue newer jobs, printed next; a job made stale is not printed."""
+        if self.printing:
+            return  # (the running call takes the new jobs when its print is done)
+        self.printing = True
+        loop = asyncio.get_running_loop()
+        try:
+            while jobs := self.builder.prints.take():
+                started = time.perf_counter()
+                for job in jobs:
+                    if job.lang in self.builder.prints.jobs:
+                        continue  # a newer edit queued a newer job for this language
+                    try:
+                        done = await loop.run_in_executor(self.printer(), print_apart, job)
+                    except BrokenProcessPool:
+                        self.log("The brochure printer stopped; the next brochure edit starts another.")
+                        self._printer = None
+                        return
+                    self.builder.prints.printed.append(done)
+                if self._reprint(started):
+                    self.reload()
+        finally:
+            self.printing = False
+
+    def _reprint(self, started: float) -> bool:
+        """Write the brochures printed (those still current) and the pages that link them; True when the
+        browser should reload. (An edit's error stays shown: this writes the last good site.)"""
+        langs = ", ".join(sorted({done.lang for done in self.builder.prints.printed}))
+        try:
+            with self.lock:
+                result = self.builder.reprint()
+        except SitegenError as exc:
+            self._failed(exc)
+            return True
+        if result is None:
+            return False
+        seconds = time.perf_counter() - started
+        self._done(result, "Rebuilt", f" (the {langs} brochure printed apart in {seconds:.1f} s)")
+        return True
+
+    def close(self) -> None:
+        """Stop the printer process."""
+        if self._printer is not None:
+            self._printer.shutdown(wait=False, cancel_futures=True)
+            self._printer = None
 
     def scan(self) -> dict[Path, tuple[int, int]]:
         """Modification times and sizes of every watched file."""
@@ -230,6 +301,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> N
             dev.reload()
             print(f"Browser told to reload ({(time.perf_counter() - started) * 1000:.0f} ms after the change "
                   "was seen).", flush=True)
+            if dev.builder.prints.jobs:
+                loop.add_callback(dev.print_brochures)
 
     server = Server(dev.app)
     # livereload polls the working folder itself unless told it already started; we watch on our own.
@@ -240,5 +313,10 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> N
             tick()
 
         ioloop.PeriodicCallback(look, POLL_SECONDS * 1000).start()
+    if dev.builder.prints.jobs:  # (a first build planned from the cache's state leaves them, as an edit does)
+        loop.add_callback(dev.print_brochures)
     print(f"Serving {dev.builder.output} on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    server.serve(port=port, host=host, debug=False, restart_delay=0)
+    try:
+        server.serve(port=port, host=host, debug=False, restart_delay=0)
+    finally:
+        dev.close()

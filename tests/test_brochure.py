@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLE_SITE, REPO, REQUIRE_ALL, SITE_YAML, build, need, page
-from generator.brochure import CJK_FILE, MAX_BYTES, weasyprint_version
+from conftest import EXAMPLE_SITE, REPO, REQUIRE_ALL, SITE_YAML, build, need, page, tree_digest
+from generator.brochure import CJK_FILE, MAX_BYTES, print_apart, printer, weasyprint_version
 from generator.build import Builder, BuildOptions
 from generator.config import load_config
 
@@ -387,3 +387,41 @@ def test_the_locator_map_prints_as_vectors_numbered_as_its_list(make_site: Calla
     assert len(images.splitlines()) == 2, images  # (the header alone)
     objects = b"".join(inflated(pdf.read_bytes()))
     assert b"(https://example.org/en/locations/industrial-parks/alpha/)" in objects
+
+
+def test_under_serve_an_edit_leaves_the_print_to_another_process_and_a_stale_print_is_not_written(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    """`sitegen serve`'s rebuild keeps the last PDF and queues the print; printed apart, `reprint` writes it
+    and the pages that link it: then the output is a clean build's. A print made stale by a newer edit is
+    not written."""
+    need_weasyprint()
+    site, out = small_site(make_site), tmp_path / "out"
+    builder = Builder(BuildOptions(site=site, output=out, watch=True))
+    builder.full()
+    pdf, home = out / "en/investor.pdf", out / "en/index.html"
+    old = pdf.read_bytes()
+    invest = site / "content/en/invest.md"
+
+    def edit(text: str) -> None:
+        invest.write_text(page("Invest", text, translation_key="invest", date="2025-03-01"), encoding="utf-8")
+
+    edit("## Incentives\n\nA 5% tax rate (2025).")
+    result = builder.update([invest])
+    assert not result.full and result.brochures_pending == ("en",)
+    assert pdf.read_bytes() == old  # not printed by the rebuild
+    assert "A 5% tax rate" in (out / "en/invest/index.html").read_text(encoding="utf-8")  # the page at once
+    stale = builder.prints.take()
+    edit(" ".join(f"Zone {i}: {i * 7 % 90}% for {i + 3} years (2025)." for i in range(80)))
+    assert builder.update([invest]).brochures_pending == ("en",)
+    with printer() as pool:  # (a fork server's process, as under serve)
+        builder.prints.printed.extend(pool.map(print_apart, stale))
+        assert builder.reprint() is None and pdf.read_bytes() == old  # stale: not written
+        builder.prints.printed.extend(pool.map(print_apart, builder.prints.take()))
+    result = builder.reprint()
+    assert result is not None and result.written and not builder.prints.jobs
+    assert "Zone 79" in pdftotext(pdf)
+    assert round(len(pdf.read_bytes()) / 1000) != round(len(old) / 1000)
+    size = round(len(pdf.read_bytes()) / 1000)
+    assert f"PDF, {size} kB" in home.read_text(encoding="utf-8")  # the new size
+    assert build(site, "--no-cache", "--output", tmp_path / "clean").exit_code == 0
+    assert tree_digest(out) == tree_digest(tmp_path / "clean")  # the PDF's bytes too

@@ -149,3 +149,35 @@ def test_listens_on_loopback_only(server):
             if int(hexport, 16) == port and state == "0A":
                 listening.append(address)
     assert listening and all(a == "0100007F" for a in listening), listening
+
+
+def test_a_brochure_page_edit_reloads_at_once_and_again_when_printed_apart(make_site, tmp_path):
+    """The rebuild does not print: the browser reloads with the old PDF, the server answers while another
+    process prints, and the brochure and the page that links it follow with a second reload."""
+    from test_brochure import need_weasyprint, pdftotext, small_site
+
+    need_weasyprint()
+    site = small_site(make_site)
+    port, log = free_port(), tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site),
+                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_port(port, proc, seconds=120)
+        pdf = site / "output/en/investor.pdf"
+        old = pdf.read_bytes()
+        with Reloads(port) as reloads:
+            (site / "content/en/invest.md").write_text(page(
+                "Invest", " ".join(f"Zone {i}: {i * 7 % 90}% for {i + 3} years." for i in range(80)),
+                translation_key="invest", date="2025-03-01"), encoding="utf-8")
+            reloads.wait_reload()
+            assert "Zone 79" in get(port, "/en/invest/")[1]
+            assert pdf.read_bytes() == old  # the rebuild left the print to another process
+            assert get(port, "/en/")[0] == 200  # the server answers meanwhile
+            reloads.wait_reload(60)
+        assert "Zone 79" in pdftotext(pdf)
+        size = round(len(pdf.read_bytes()) / 1000)
+        assert size != round(len(old) / 1000) and f"PDF, {size} kB" in get(port, "/en/")[1], log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
