@@ -11,17 +11,14 @@ from pathlib import Path
 import brotli
 import pytest
 
-from conftest import REPO, REQUIRE_ALL, chromium, need, run_process
+from conftest import REQUIRE_ALL, chromium, need
 from generator.hosting import BROTLI_MODULE, local_nginx
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example site, built by the command line as a deployer would."""
-    out = tmp_path_factory.mktemp("site") / "output"
-    proc = run_process("build", "--site", REPO, "--output", out)
-    assert proc.returncode == 0, proc.stderr
-    return out
+def built(example_output: Path) -> Path:
+    """The example site (built once per test process, shared with the browser and search tests)."""
+    return example_output
 
 
 @pytest.fixture(scope="module")
