@@ -21,7 +21,7 @@ def corpus(root: Path) -> dict[str, str]:
 
 def clean_serial(site: Path, tmp: Path, name: str) -> dict[str, str]:
     copy = tmp / f"{name}-site"
-    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".sitegen-cache", "output"))
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".sitegen-*", "output"))  # (the cache, old outputs)
     out = tmp / f"{name}-out"
     proc = run_process("build", "--site", copy, "--output", out, "--no-cache", env={"SITEGEN_JOBS": "1"})
     assert proc.returncode == 0, proc.stderr

@@ -112,7 +112,7 @@ def test_the_example_site_rebuilds_an_edit_as_a_clean_build_does(tmp_path):
     import shutil
 
     site_dir = tmp_path / "site"
-    shutil.copytree(REPO, site_dir, ignore=shutil.ignore_patterns(".git", ".venv", "output", ".sitegen-cache",
+    shutil.copytree(REPO, site_dir, ignore=shutil.ignore_patterns(".git", ".venv", "output", ".sitegen-*",
                                                                   "benchmarks", "tests", "docs", "node_modules"))
     config = (site_dir / "site.yaml").read_text(encoding="utf-8")
     (site_dir / "site.yaml").write_text(re.sub(r"(?ms)^brochure:.*?(?=^\S|\Z)", "", config), encoding="utf-8")
