@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 
 from generator import images, search, state, translations
+from generator.brochure import Prints
 from generator.cache import Cache, CompiledTemplates, code_version, fingerprint
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
@@ -99,18 +100,12 @@ def build(options: BuildOptions, last: BuildState | None = None,
         kept = state.read(cache, output, inputs) if cache is not None and inputs is not None else None
         clock.lap("config and last state")
         if kept is not None and inputs is not None and kept.pages == inputs.pages and not options.watch:
-            return BuildResult(output, dict(kept.summary["pages"]), files=kept.summary["files"], up_to_date=True,
-                               status={k: translations.LanguageStatus(k, **v) for k, v in kept.summary["status"]},
-                               seconds=time.perf_counter() - started)
+            return _up_to_date(kept, output, started)
         problems = Problems()
-        marked = None  # the pages whose Markdown may show images, when the last build said which
         restored = kept.last(config) if kept is not None else None
-        if kept is not None and restored is not None and cache is not None and inputs is not None:
-            # start from the last build, as serve does from memory
-            last = BuildState(restored.site, restored.outline, environments(config, restored.site, problems, cache),
-                              None,
-                              SourceCache(store=cache), restored.digests, restored.deps)
-            changed, marked = kept.changed(inputs), kept.marked
+        marked = kept.marked if kept is not None and restored is not None else None  # pages showing images
+        if kept is not None and restored is not None and inputs is not None:  # start where the last build ended
+            last, changed = _restored(config, restored, problems, cache), kept.changed(inputs)
         site, envs, sources = _load(config, options, problems, last, changed, cache)
         clock.lap("discover, parse, site model")
         scanned = _with_pictures(site, last.site if last is not None else None, marked)
@@ -138,13 +133,8 @@ def build(options: BuildOptions, last: BuildState | None = None,
         new_state = BuildState(site, new_outline, envs, bodies, sources, digests, deps)
         result = _result(new_state, output, problems, started, len(written), todo)
         if cache is not None and inputs is not None:
-            # (a rebuild re-indexes search in place: then the output folder must be looked at again)
-            stats = (state.scan([output]) if kept is None or todo is None or site.config.search
-                     else kept.patched(output, written))
-            state.write(cache, inputs, stats, new_state, _marked(scanned, marked), {
-                "pages": list(result.pages.items()), "files": result.files,  # (in order)
-                "status": [[k, v.as_dict()] for k, v in result.status.items()]},
-                restored, written if todo is not None else None)
+            _keep(cache, inputs, kept, restored, new_state, result, _marked(scanned, marked),
+                  None if todo is None else written)
         clock.lap("keep state")
         return dataclasses.replace(result, timings=clock.laps)
 
@@ -164,8 +154,6 @@ class Builder:
     (`brochure.print_apart`, into `prints.printed`), `reprint` writes the PDF and the pages that link it."""
 
     def __init__(self, options: BuildOptions) -> None:
-        from generator.brochure import Prints  # (build.py's imports are another engineer's to edit now)
-
         self.options = options
         self.root = options.site.resolve()
         self.output = (options.output or self.root / "output").resolve()
@@ -351,6 +339,13 @@ class _Stopwatch:
         self._last = now
 
 
+def _up_to_date(kept: state.Kept, output: Path, started: float) -> BuildResult:
+    summary = kept.summary
+    return BuildResult(output, dict(summary["pages"]), files=summary["files"], up_to_date=True,
+                       status={k: translations.LanguageStatus(k, **v) for k, v in summary["status"]},
+                       seconds=time.perf_counter() - started)
+
+
 # -- what the cache keeps between builds ------------------------------------------------------------------
 @contextmanager
 def _open_cache(root: Path, enabled: bool) -> Iterator[Cache | None]:
@@ -360,6 +355,23 @@ def _open_cache(root: Path, enabled: bool) -> Iterator[Cache | None]:
     finally:
         if cache is not None:
             cache.close()
+
+
+def _restored(config: Config, last: state.Last, problems: Problems, cache: Cache | None) -> BuildState:
+    """The last build's state from what the cache kept, as `sitegen serve` holds it in memory."""
+    return BuildState(last.site, last.outline, environments(config, last.site, problems, cache), None,
+                      SourceCache(store=cache), last.digests, last.deps)
+
+
+def _keep(cache: Cache, inputs: state.Inputs, kept: state.Kept | None, restored: state.Last | None,
+          new: BuildState, result: BuildResult, marked: frozenset[PageKey], written: list[str] | None) -> None:
+    """Keep this build's state for the next; `written`: the files a planned build replaced (None: all)."""
+    # (a rebuild re-indexes search in place: then the output folder must be looked at again)
+    stats = (state.scan([result.output]) if kept is None or written is None or new.site.config.search
+             else kept.patched(result.output, written))
+    summary = {"pages": list(result.pages.items()), "files": result.files,  # (in order)
+               "status": [[k, v.as_dict()] for k, v in result.status.items()]}
+    state.write(cache, inputs, stats, new, marked, summary, restored, written)
 
 
 def _inputs(root: Path, options: BuildOptions, output: Path) -> state.Inputs:
