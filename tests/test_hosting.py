@@ -11,7 +11,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from conftest import REQUIRE_ALL, chromium, need
+from conftest import REQUIRE_ALL, chromium, free_port, need, wait_for_port
 from generator.hosting import BROTLI_MODULE, local_nginx
 
 
@@ -173,3 +173,68 @@ def test_text_files_are_served_as_brotli_where_nginx_has_the_module(nginx):
     _, headers, _ = get_raw(nginx, css, **{"Accept-Encoding": "br"})
     assert headers.get("content-encoding") == "br" and "immutable" in headers["cache-control"]
     assert "content-security-policy" in headers
+
+
+APACHE_MODULES = ("mpm_event", "authz_core", "dir", "mime", "rewrite", "headers")
+
+
+@pytest.fixture(scope="module")
+def apache(built: Path) -> Iterator[str]:
+    """Debian's Apache serving a copy of the built site with its generated .htaccess (AllowOverride All);
+    the copy is world-readable, as Apache's workers run as www-data when the tests run as root."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    need("apache2", "the .htaccess rules are checked under a real Apache")
+    work = Path(tempfile.mkdtemp(prefix="sitegen-apache-"))
+    try:
+        site = work / "site"
+        shutil.copytree(built, site)
+        for path in [work, *site.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        port = free_port()
+        modules = "".join(f"LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so\n" for m in APACHE_MODULES)
+        user = "User www-data\nGroup www-data\n" if os.geteuid() == 0 else ""
+        (work / "httpd.conf").write_text(f"""ServerRoot {work}
+ServerName localhost
+Listen 127.0.0.1:{port}
+PidFile {work}/httpd.pid
+ErrorLog {work}/error.log
+{modules}{user}TypesConfig /etc/mime.types
+AddLanguage br .br
+DocumentRoot {site}
+<Directory {site}>
+  AllowOverride All
+  Require all granted
+</Directory>
+""")
+        server = subprocess.Popen(["apache2", "-f", str(work / "httpd.conf"), "-DFOREGROUND"], stderr=subprocess.PIPE)
+        try:
+            wait_for_port(port, server, 20)
+            yield f"127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_htaccess_serves_brotli_then_gzip_with_the_file_s_own_type(apache):
+    """Under Apache with the generated .htaccess (as Debian configures mod_mime: .gz is application/gzip,
+    .br is a language): a browser that takes br gets the .br, one that takes only gzip the .gz, one that
+    takes neither the file; each with the file's own Content-Type and no Content-Language."""
+    for path, kind in text_paths(apache):
+        if path.endswith("/"):
+            path += "index.html"  # (the rewrite acts on file names; a folder's index is not precompressed)
+        _, _, plain = get_raw(apache, path)
+        for accept, encoding, decode in (("gzip, deflate, br", "br", brotli.decompress),
+                                         ("gzip, deflate", "gzip", gzip.decompress)):
+            status, headers, body = get_raw(apache, path, **{"Accept-Encoding": accept})
+            assert status == 200 and headers.get("content-encoding") == encoding, (path, accept, headers)
+            assert kind in headers["content-type"] and "content-language" not in headers, (path, headers)
+            assert "accept-encoding" in headers.get("vary", "").lower()
+            assert decode(body) == plain and len(body) < len(plain) / 2
+        status, headers, _ = get_raw(apache, path)
+        assert status == 200 and "content-encoding" not in headers and kind in headers["content-type"]
