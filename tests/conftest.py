@@ -50,10 +50,23 @@ def page(title: str, body: str = "", **fields: str) -> str:
 
 @pytest.fixture(scope="session")
 def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example site built once (in-process) for the tests that only read its output."""
-    folder = tmp_path_factory.mktemp("example") / "out"
-    result = build(EXAMPLE_SITE, "--output", folder)
-    assert result.exit_code == 0, result.output
+    """The example site built once (in-process) for the tests that only read its output: once per run,
+    also under pytest-xdist, where the first worker to get here builds it and the others wait for it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        folder = tmp_path_factory.mktemp("example") / "out"
+        result = build(EXAMPLE_SITE, "--output", folder)
+        assert result.exit_code == 0, result.output
+        return folder
+    import fcntl
+
+    run_root = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
+    folder, done = run_root / "example-output", run_root / "example-output.done"
+    with open(run_root / "example-output.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            result = build(EXAMPLE_SITE, "--output", folder)
+            assert result.exit_code == 0, result.output
+            done.touch()
     return folder
 
 
