@@ -3,6 +3,9 @@
 Every page read while a context is made (lists, switcher, breadcrumbs, `ref()`) is added to the
 `Reads` set of the job that asked for it, so a rebuild knows which outputs an edit affects. Each job has
 its own set: nothing read for one job leaks into another's dependencies.
+
+What is the same on every page of a section (breadcrumbs, page positions: `Sections`) or of a language
+(partials rendered by templates' `shared()`: `Fragments`) is worked out once and reused, reads included.
 """
 
 from __future__ import annotations
@@ -295,7 +298,8 @@ class Fragments:
     Such a partial sees only the language's context (`Contexts.language`: site, lang, locale, asset, ref,
     lookup, pages_in) and its values. One that reads anything else of the page (a site's own override, say)
     is rendered each time with the page's context instead, as `{% include %}` would but without variables
-    the including template set; a partial must not test `page is defined` to tell."""
+    the including template set. (So a shared partial must not branch on `page is defined`: it would be
+    rendered once, without the page.)"""
 
     def __init__(self, language: Callable[[str, Reads], dict[str, Any]]) -> None:
         self._language = language
@@ -308,9 +312,10 @@ class Fragments:
         def shared(env: jinja2.Environment, name: str, **values: Any) -> Markup:
             key = (lang, name, *[(k, _identity(v)) for k, v in values.items()]) if values else (lang, name)
             try:
-                made = self._made[key] if key in self._made else self._render(env, key, values)
-            except TypeError:  # a value that cannot be a key
-                made = None
+                hash(key)
+            except TypeError:  # a value that cannot be a key: rendered each time
+                return Markup(env.get_template(name).render({**page, **values}))
+            made = self._made[key] if key in self._made else self._render(env, key, values)
             if made is None:
                 return Markup(env.get_template(name).render({**page, **values}))
             reads.update(made[1])
