@@ -172,15 +172,16 @@ def markdown_key(body: str, source_dir: str, unsafe_html: bool, links_digest: st
 
 
 def code_version() -> str:
-    """sitegen's version, the state of its own code (every module, subpackages too) and the version of
-    Python-Markdown, so that a changed generator or converter invalidates the cache."""
+    """sitegen's version, the state of its own code (every module, subpackages too) and the versions of
+    Python-Markdown and Brotli, so that a changed generator, converter or compressor invalidates the cache."""
     from importlib.metadata import PackageNotFoundError, version
 
     h = hashlib.sha256(__version__.encode())
-    try:
-        h.update(f"markdown:{version('Markdown')}".encode())
-    except PackageNotFoundError:  # pragma: no cover - a dependency
-        pass
+    for package in ("Markdown", "Brotli"):  # (their output is part of the build's)
+        try:
+            h.update(f"{package}:{version(package)}".encode())
+        except PackageNotFoundError:  # pragma: no cover - a dependency
+            pass
     for path in sorted(_CODE_DIR.rglob("*.py")):
         st = path.stat()
         h.update(f"{path.relative_to(_CODE_DIR).as_posix()}:{st.st_size}:{st.st_mtime_ns}".encode())

@@ -459,8 +459,8 @@ SCHEMA: dict[str, Key | Group] = {
     }),
     "params": Key("mapping", "free values that templates read as `site.params`", _mapping, {}),
     "search": Key("boolean", "build a search index per language (Pagefind)", _boolean, True),
-    "precompress": Key("boolean", "write a gzip copy (`.gz`) beside every text file, which nginx's `gzip_static` "
-                       "sends as it is", _boolean, True),
+    "precompress": Key("boolean", "write a gzip (`.gz`) and a Brotli (`.br`) copy beside every text file, which "
+                       "nginx's `gzip_static` and `brotli_static` send as they are", _boolean, True),
     "feeds": Group("{sections: [news], limit: 20}", {
         "sections": Key("list", "the content folders whose pages the Atom feed of each language lists",
                         _folders, ("news",), attr="feed_sections"),

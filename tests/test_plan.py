@@ -11,7 +11,7 @@ from conftest import REPO, build, page, run, tree_digest, write_files
 from generator import parallel
 from generator.build import Builder, BuildOptions
 from generator.config import load_config
-from generator.plan import Outline, outline, plan
+from generator.plan import outline, plan
 from generator.render import Job
 from generator.site import load_site
 

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.hosting import IMMUTABLE, REVALIDATE, Hosting
-from generator.writer import GZ, MARKER  # the build's marker file: never deployed
+from generator.compress import SUFFIXES
+from generator.hosting import IMMUTABLE, NGINX_BROTLI_FILE, NGINX_FILE, REVALIDATE, Hosting
+from generator.writer import MARKER  # the build's marker file: never deployed
 
-HOST_FILES = frozenset({".htaccess", "nginx-site.conf", "_redirects", "_headers"})  # other hosts' rules
+HOST_FILES = frozenset({".htaccess", NGINX_FILE, NGINX_BROTLI_FILE, "_redirects", "_headers"})  # other hosts' rules
 TEXT_TYPES = frozenset({"application/javascript", "application/json", "application/xml", "application/atom+xml",
                         "application/rss+xml", "image/svg+xml", "application/manifest+json"})
 EXTRA_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
@@ -78,11 +79,11 @@ def cache_control(path: str, hosting: Hosting) -> str:
 
 def output_paths(output: Path, skip: frozenset[str] = HOST_FILES) -> list[str]:
     """Every file below `output` that is deployed, as sorted relative paths: not the build's marker, not the
-    files of `skip`, and not the precompressed `.gz` siblings, which object stores and GitHub Pages cannot
-    choose by Accept-Encoding (their CDNs compress by themselves)."""
+    files of `skip`, and not the precompressed siblings (`.gz`, `.br`), which object stores and GitHub Pages
+    cannot choose by Accept-Encoding (their CDNs compress by themselves)."""
     files = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
-    return sorted(rel for rel in files if rel != MARKER and rel not in skip
-                  and not (rel.endswith(GZ) and rel[:-len(GZ)] in files))
+    return sorted(rel for rel in files if rel != MARKER and rel not in skip and not any(
+        rel.endswith(suffix) and rel[:-len(suffix)] in files for suffix in SUFFIXES))
 
 
 def local_files(output: Path, hosting: Hosting, skip: frozenset[str] = HOST_FILES) -> dict[str, LocalFile]:
