@@ -312,10 +312,11 @@ class Fragments:
         def shared(env: jinja2.Environment, name: str, **values: Any) -> Markup:
             key = (lang, name, *[(k, _identity(v)) for k, v in values.items()]) if values else (lang, name)
             try:
-                hash(key)
+                made = self._made.get(key, _UNSEEN)  # (one hash of the key: a run of links costs ten)
             except TypeError:  # a value that cannot be a key: rendered each time
                 return Markup(env.get_template(name).render({**page, **values}))
-            made = self._made[key] if key in self._made else self._render(env, key, values)
+            if made is _UNSEEN:
+                made = self._render(env, key, values)
             if made is None:
                 return Markup(env.get_template(name).render({**page, **values}))
             reads.update(made[1])
@@ -333,6 +334,9 @@ class Fragments:
             made = None
         self._made[key] = made
         return made
+
+
+_UNSEEN: tuple[Markup, frozenset[PageKey]] = (Markup(""), frozenset())  # (compared by identity)
 
 
 def _identity(value: Any) -> Any:

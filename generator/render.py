@@ -243,12 +243,16 @@ class PagerLink(NamedTuple):
     current: bool = False
 
 
-class PagerRun(NamedTuple):
-    """A run of consecutive pager links (PAGER_RUN of them): a run that does not hold the page being
-    rendered is the same on every page that does not hold it, so templates can render it once per list."""
+class PagerRun:
+    """A run of consecutive pager links (PAGER_RUN of them). A run that does not hold the page being
+    rendered is one object on every page of its list (made once per list), so that templates' `shared()`
+    renders it once and knows it by identity (hashing its links on every page would cost more)."""
 
-    pages: tuple[PagerLink, ...]
-    current: bool = False
+    __slots__ = ("pages", "current")
+
+    def __init__(self, pages: tuple[PagerLink, ...], current: bool = False) -> None:
+        self.pages = pages
+        self.current = current
 
 
 PAGER_RUN = 10
