@@ -34,6 +34,9 @@ class Cache:
             (self.folder / ".gitignore").write_text("*\n") if not (self.folder / ".gitignore").exists() else None
             self.db = sqlite3.connect(self.folder / "cache.sqlite3", timeout=5, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
+            # A cache need not wait for the disk (each commit's fsync also flushed the output files being
+            # written, in the middle of a build); what an OS crash could damage is checked when read.
+            self.db.execute("PRAGMA synchronous=OFF")
             self.db.execute("CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS frontmatter (key TEXT PRIMARY KEY, value TEXT)")
@@ -152,7 +155,8 @@ class CompiledTemplates(jinja2.BytecodeCache):
                 row = db.execute("SELECT value FROM templates WHERE key=?", (bucket.key,)).fetchone()
             except sqlite3.Error:
                 row = None
-            data = self._code[bucket.key] = bytes(row[0]) if row else b""
+            kept = bytes(row[0]) if row else b""
+            data = self._code[bucket.key] = kept[32:] if hashlib.sha256(kept[32:]).digest() == kept[:32] else b""
         if data:
             bucket.bytecode_from_string(data)  # (which drops it if the source's checksum differs)
 
@@ -161,7 +165,8 @@ class CompiledTemplates(jinja2.BytecodeCache):
         db = self._db()
         if db is not None:
             try:
-                db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?)", (bucket.key, data))
+                db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?)",
+                           (bucket.key, hashlib.sha256(data).digest() + data))
             except sqlite3.Error:
                 pass
 

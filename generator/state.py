@@ -44,12 +44,17 @@ class _Unpickler(pickle.Unpickler):
 
 
 def dumps(value: object) -> bytes:
-    return pickle.dumps(value, protocol=5)
+    """The value pickled, after the SHA-256 of the pickle (the cache is written without waiting for the
+    disk: a damaged entry must not pass for a good one)."""
+    data = pickle.dumps(value, protocol=5)
+    return hashlib.sha256(data).digest() + data
 
 
 def loads(data: bytes) -> Any:
     """What `dumps` made; pickle.UnpicklingError (or another error) for anything else."""
-    return _Unpickler(io.BytesIO(data)).load()
+    if hashlib.sha256(data[32:]).digest() != data[:32]:
+        raise pickle.UnpicklingError("a damaged entry")
+    return _Unpickler(io.BytesIO(data[32:])).load()
 
 
 def scan(folders: Iterable[Path], ignore: Callable[[str], bool] | None = None) -> Stats:

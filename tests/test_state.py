@@ -4,6 +4,7 @@ their bodies only when asked, an edit reads only what it must, and the cache can
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import pickle
 import re
 import sqlite3
@@ -38,8 +39,8 @@ def test_the_kept_site_model_comes_back_equal(make_site):
     kept = outline(site)
     entries = {k: (state._row(p), tuple(getattr(kept.pages[k], f) for f in state._FACTS), [0, 1])
                for k, p in site.pages.items()}
-    structure = pickle.loads(state.dumps(state._structure(site, kept)))
-    last = state._restore(config, structure, pickle.loads(state.dumps(entries)), {"a.html": "x"})
+    structure = state.loads(state.dumps(state._structure(site, kept)))
+    last = state._restore(config, structure, state.loads(state.dumps(entries)), {"a.html": "x"})
     assert list(last.site.pages) == list(site.pages)  # the order of output
     assert last.site == site  # (a page's unread body is no part of its equality: its digest is)
     assert last.outline == kept
@@ -69,8 +70,13 @@ def test_the_cache_unpickler_makes_plain_values_only():
              "l": [1, 2.5, None, True, "chữ", b"x"]}
     assert state.loads(state.dumps(value)) == value
     for other in (Path("/etc"), re.compile("x"), pickle.PickleError("x")):
+        data = pickle.dumps(other)
         with pytest.raises(pickle.UnpicklingError, match="not a value the cache keeps"):
-            state.loads(pickle.dumps(other))
+            state.loads(hashlib.sha256(data).digest() + data)
+    kept = bytearray(state.dumps(value))
+    kept[-5] ^= 1  # as an OS crash could leave an entry written without waiting for the disk
+    with pytest.raises(pickle.UnpicklingError, match="damaged"):
+        state.loads(bytes(kept))
 
 
 def test_an_edit_reads_only_the_pages_it_renders_again(make_site, monkeypatch):
