@@ -14,11 +14,9 @@ let engines = null;
 const fold = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/Đ/g, "D");
 const say = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k]);
 
-// Two Pagefind instances: one ranks by closeness of the marks, one matches the marks exactly. Both run in
-// Pagefind's one web worker and share its WebAssembly glue, which is not safe to start twice at once: the
-// later start replaces the module and memory under the earlier instance (seen in about 4 page loads in 10),
-// whose searches then read the other's memory and may find nothing. So the second instance is made only
-// once the first is ready (a search waits for that) and then reuses the module.
+// Two Pagefind instances (marks loose, marks exact) share Pagefind's one worker, whose WebAssembly glue is
+// not safe to start twice at once (the later start replaces the earlier's memory, whose searches may then
+// find nothing): the second is made once the first is ready (a search waits), and reuses the module.
 async function load() {
   if (!engines) {
     engines = import(bundle + "pagefind.js").then(async (pf) => {
