@@ -359,8 +359,9 @@ def locator_map(site: Site, page: Page, parks: Iterable[Page], kinds: Sequence[s
     places = [geomap.park_place(p.title, p.url, p.params) or geomap.Place(p.title, math.nan, math.nan, "park",
                                                                            p.url) for p in parks]
     places += geomap.places_from_data(site.data.get("places"), page.lang, site.config.default_language, kinds)
+    box = geomap.Projection(outline.box)  # (only the places the map shows are numbered, as in its list)
+    places = [p for p in places if not math.isnan(p.lat) and box.inside(p.lon, p.lat)]
     ident = "map-" + hashlib.sha256(page.url.encode()).hexdigest()[:8]
     return {"svg": Markup(geomap.draw(places, outline, title, ident)), "source": outline.source,
             "licence": outline.licence, "id": ident,
-            "items": [{"name": p.name, "url": p.url, "kind": p.kind, "shown": not math.isnan(p.lat)}
-                      for p in places]}
+            "items": [{"name": p.name, "url": p.url, "kind": p.kind, "shown": True} for p in places]}

@@ -164,3 +164,17 @@ def test_the_site_s_ja_and_ko_location_pages_show_the_map_labelled_in_their_lang
         shown = re.findall(r'<text class="label"[^>]*>([^<]*)</text>', svg.group())
         assert set(labels) <= set(shown), (lang, shown)
         assert "Cát Bi airport" not in figure.group() and "Sân bay Cát Bi" not in figure.group()
+
+
+def test_markers_are_numbered_as_the_list_when_a_park_has_no_position(make_site):
+    site = map_site(make_site)
+    (site / "content/en/locations/industrial-parks/aaa-unplaced.md").write_text(
+        "---\ntitle: Park Unplaced\ntemplate: park\npark:\n  status: planned\n---\nText.\n", encoding="utf-8")
+    assert build(site).exit_code == 0
+    html = (site / "output/en/locations/industrial-parks/index.html").read_text()
+    figure = re.search(r'<figure class="locator".*?</figure>', html, re.S)
+    assert figure
+    numbers = [int(n) for n in re.findall(r'<text class="num"[^>]*>(\d+)</text>', figure.group())]
+    listed = re.findall(r"<li>", figure.group().split('class="locator-list"')[1])
+    assert numbers == list(range(1, len(listed) + 1)) and len(numbers) >= len(PARKS), (numbers, len(listed))
+    assert "Park Unplaced" not in figure.group()
