@@ -211,9 +211,11 @@ def chromium(why: str) -> Iterator[Any]:
                 context.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _stop_chromium() -> Iterator[None]:
-    """Close the process's browser at the end of the session, if a test started it."""
+    """Close the process's browser at the end of each test module that started it: Playwright's sync API
+    keeps an event loop running in the main thread, under which a later test can neither run its own loop
+    (tornado, websockets) nor fork (`parallel.can_fork` sees its thread)."""
     yield
     if (browser := _CHROMIUM.pop("browser", None)) is not None:
         browser.close()
@@ -221,7 +223,7 @@ def _stop_chromium() -> Iterator[None]:
         playwright.stop()
 
 
-# -- the example site served, and Chromium: one of each per test process ------------------------------------
+# -- the example site served (one per test process), and Chromium (one per test module) ------------------
 @pytest.fixture(scope="session")
 def out(example_output: Path) -> Path:
     """The built example site (the folder the browser tests read)."""
@@ -235,7 +237,7 @@ def server(out: Path) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with chromium("browser tests") as b:
         yield b

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build, page, run_process, tree_digest, write_files
+from conftest import REQUIRE_ALL, build, page, run_process, tree_digest, write_files
 from generator.frontmatter import parse
 from generator.markdown import Converter
 
@@ -345,7 +345,10 @@ def test_an_error_raised_in_a_worker_process_arrives_whole():
     again = pickle.loads(pickle.dumps(error("a.md", "bad", 2, 1)))
     assert [str(p) for p in again.problems] == ["a.md:2:1: bad"]
     if not parallel.can_fork() or parallel.workers() < 2:
-        pytest.skip("needs two cores and fork to run a worker process")
+        message = "needs two cores and fork (no other thread running) to run a worker process"
+        if REQUIRE_ALL:
+            pytest.fail(message + "; SITEGEN_REQUIRE_ALL=1 forbids skipping")
+        pytest.skip(message)
     with pytest.raises(SitegenError) as caught:
         parallel.map_chunks(_fail_in_worker, list(range(parallel.MIN_ITEMS * 2)), {})
     assert [str(p) for p in caught.value.problems] == ["content/vi/x.md:3:7: something is wrong here"]
