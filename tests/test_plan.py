@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-import threading
-import warnings
+import subprocess
+import sys
 
 from conftest import REPO, build, page, run, tree_digest, write_files
-from generator import parallel
 from generator.build import Builder, BuildOptions
 from generator.config import load_config
 from generator.plan import outline, plan
@@ -108,22 +108,42 @@ def test_command_line_rebuild_renders_everything_when_the_output_was_touched(mak
     assert "tampered" not in (site / "output/vi/index.html").read_text()
 
 
-def test_work_runs_in_this_process_while_other_threads_run():
-    """Forking with threads running can deadlock the child: then the work is serial (sitegen serve)."""
-    assert parallel.can_fork()
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        assert not parallel.can_fork()
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # Python 3.12 warns when forking with threads
-            pids = parallel.map_chunks(lambda state, chunk: [__import__("os").getpid() for _ in chunk],
-                                       list(range(500)), {})
-        assert set(pids) == {__import__("os").getpid()}
-    finally:
-        stop.set()
-        thread.join()
+THREADS_AND_FORK = """
+import os, threading, warnings
+from generator import parallel
+
+
+
+def pids(state, chunk):
+    return [os.getpid() for _ in chunk]
+
+
+assert parallel.can_fork(), "nothing else runs here yet"
+forked = parallel.map_chunks(pids, list(range(500)), {})
+stop = threading.Event()
+thread = threading.Thread(target=stop.wait)
+thread.start()
+try:
+    assert not parallel.can_fork()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Python 3.12 warns when forking with threads
+        serial = parallel.map_chunks(pids, list(range(500)), {})
+finally:
+    stop.set()
+    thread.join()
+print(len(set(forked) - {os.getpid()}) > 0, set(serial) == {os.getpid()})
+"""
+
+
+def test_work_runs_in_this_process_while_other_threads_run(tmp_path):
+    """Forking with threads running can deadlock the child: then the work is serial (sitegen serve). (In a
+    process of its own: this test process may have threads of its own running.)"""
+    script = tmp_path / "threads.py"
+    script.write_text(THREADS_AND_FORK, encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "SITEGEN_JOBS": "2"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True"]  # workers forked at first; none once a thread ran
 
 
 def test_command_line_rebuild_after_a_file_beside_the_pages_changed(make_site):
