@@ -152,13 +152,20 @@ def measure_size(n: int, runs: int, seed: int, peers: Peers, tool: Sitegen, sear
         "hugo": lambda: hugo_cold(peers, dirs.hugo, outputs["hugo"]),
         "pelican": lambda: pelican_cold(peers, dirs.pelican, outputs["pelican"]),
     }
-    for number in range(1, runs + 1):
-        # (the --no-cache build first: the cache-on cold build after it leaves the cache the rebuilds use)
+    def no_cache(number: int) -> None:
         build_speed.clean(dirs.site, outputs["sitegen"])
         m = checked(run(tool.command(dirs.site, outputs["sitegen"]) + ["--no-cache"], cwd=tool.src),
                     "sitegen cold build --no-cache")
         result.cold_no_cache.append(m)
         print(f"  run {number}/{runs} sitegen  no cache {fmt_seconds(m.seconds):>9}  {m.peak_mib:6.0f} MiB", flush=True)
+
+    for number in range(1, runs + 1):
+        # The --no-cache build and the cache-on one take turns going first (A B, then B A): on a machine whose
+        # time per build drifts from one build to the next, the one always run second would look slower.
+        # The last run has the --no-cache build first: its cache-on build leaves the cache the rebuilds use.
+        first = number % 2 == runs % 2
+        if first:
+            no_cache(number)
         for name in TOOLS:
             m = builders[name]()
             result.cold[name].append(m)
@@ -166,6 +173,8 @@ def measure_size(n: int, runs: int, seed: int, peers: Peers, tool: Sitegen, sear
                   flush=True)
             if number == 1:
                 result.html[name] = html_files(outputs[name])
+            if name == "sitegen" and not first:
+                no_cache(number)
     editor = PageEditor(dirs.site)
     try:
         for number in range(1, runs + 1):
