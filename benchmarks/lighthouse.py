@@ -1,8 +1,8 @@
 """Lighthouse (mobile) scores of the example site, served through the generated nginx configuration.
 
     npm install --prefix /tmp/lh lighthouse           # once; Lighthouse itself, no browser download
-    python benchmarks/lighthouse.py                   # builds the site, serves it, 3 runs a page
-    python benchmarks/lighthouse.py --runs 1 --lighthouse /tmp/lh/node_modules/.bin/lighthouse
+    .venv/bin/python benchmarks/lighthouse.py         # builds the site, serves it, 3 runs a page
+    .venv/bin/python benchmarks/lighthouse.py --runs 1 --lighthouse /tmp/lh/node_modules/.bin/lighthouse
 
 A benchmark, not a test: it needs Debian's nodejs, chromium and nginx, and npm's `lighthouse`. The site is
 built into a temporary folder (or --output is served as it is), nginx serves it with the generated
