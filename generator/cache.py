@@ -1,7 +1,10 @@
-"""A cache that survives between builds, in `<site>/.sitegen-cache/` (SQLite; no pickles, nothing runs).
+"""A cache that survives between builds, in `<site>/.sitegen-cache/` (SQLite).
 
-It keeps rendered Markdown by content hash, what the last build wrote (so unchanged files are kept with
-their times), and a fingerprint of every input, so that a build with nothing changed does nothing.
+It keeps rendered Markdown by content hash, checked front matter, compiled templates, and the last
+build's state (`generator.state`: a fingerprint of every input, so that a build with nothing changed does
+nothing, and the site model an edit rebuild starts from). Nothing read from it runs: the state is plain
+values behind an unpickler that knows only dates and sets; compiled templates are what Jinja made of the
+site's own templates, checked against their source, as Python's __pycache__ is.
 """
 
 from __future__ import annotations
