@@ -8,7 +8,6 @@ plan itself is `generator.plan`. Everything else renders into a staging folder t
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -200,7 +199,6 @@ class Builder:
         config, digests = self.state.site.config, dict(self.state.digests)
         written = replace_changed(self.output, outputs, digests, config.precompress)
         if config.search and any(path.endswith(".html") for path in written):
-            shutil.rmtree(self.output / search.BUNDLE, ignore_errors=True)  # (as `_render_planned` does)
             search.index(self.output, config.precompress)
         self.state = dataclasses.replace(self.state, digests=digests, deps=deps)
         return _result(self.state, self.output, Problems(), started, len(written),
@@ -309,7 +307,6 @@ def _render_planned(renderer: Renderer, todo: Plan, output: Path, before: BuildS
     digests = dict(before.digests)
     written = replace_changed(output, outputs, digests, site.config.precompress)
     if site.config.search and written:
-        shutil.rmtree(output / search.BUNDLE, ignore_errors=True)  # (an index of other pages leaves other files)
         search.index(output, site.config.precompress)
     bodies.flush()
     return digests, deps, written

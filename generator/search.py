@@ -8,6 +8,7 @@ finds and marks Đồng Xâm; the pages carry no hidden word lists (they showed 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,11 +24,13 @@ _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagef
 
 def index(site_dir: Path, compress: bool = True) -> None:
     """Write the Pagefind bundle into `site_dir/pagefind/`, byte-identical for the same pages (with a gzip
-    copy of its script and entry file when `compress`)."""
+    copy of its script and entry file when `compress`). A bundle already there goes first: Pagefind
+    would leave the chunks of an earlier index of other pages beside the new ones."""
     try:
         import pagefind  # noqa: F401  (the package ships the binary)
     except ImportError:
         raise error(site_dir, "search is on but Pagefind is not installed: pip install 'pagefind[extended]'") from None
+    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
     proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", BUNDLE,
                            "--silent"], capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
