@@ -19,7 +19,7 @@ import jinja2
 
 from generator import images, search, state, translations
 from generator.brochure import Prints
-from generator.cache import Cache, CompiledTemplates, code_version, fingerprint
+from generator.cache import Cache, CompiledTemplates, code_version, fingerprint, scan
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
 from generator.discover import PACKAGE_DIR, skipped
@@ -364,7 +364,7 @@ def _keep(cache: Cache, inputs: state.Inputs, kept: state.Kept | None, restored:
           new: BuildState, result: BuildResult, marked: frozenset[PageKey], written: list[str] | None) -> None:
     """Keep this build's state for the next; `written`: the files a planned build replaced (None: all)."""
     # (a rebuild re-indexes search in place: then the output folder must be looked at again)
-    stats = (state.scan([result.output]) if kept is None or written is None or new.site.config.search
+    stats = (scan([result.output]) if kept is None or written is None or new.site.config.search
              else kept.patched(result.output, written))
     summary = {"pages": list(result.pages.items()), "files": result.files,  # (in order)
                "status": [[k, v.as_dict()] for k, v in result.status.items()]}
@@ -376,8 +376,8 @@ def _inputs(root: Path, options: BuildOptions, output: Path) -> state.Inputs:
     Markdown pages as one fingerprint, and each Markdown page. Only an edit of pages alone can be
     planned: a picture or an attachment beside a page is copied or encoded by a whole build."""
     content = root / "content"
-    files = state.scan([content], ignore=skipped)
-    others = state.scan([p for p in watched(root) if p != content], ignore=skipped)
+    files = scan([content], ignore=skipped)
+    others = scan([p for p in watched(root) if p != content], ignore=skipped)
     pages = {path: stat for path, stat in files.items() if path.endswith(".md")}
     assets = sorted(item for item in files.items() if not item[0].endswith(".md"))
     return state.Inputs(fingerprint([code_version(), options.drafts, options.strict, str(output),

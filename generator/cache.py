@@ -24,6 +24,7 @@ from generator.markdown import Rendered
 FOLDER = ".sitegen-cache"
 _SCHEMA = 3
 _CODE_DIR = Path(__file__).resolve().parent
+Stats = dict[str, tuple[int, int]]  # path -> (size, modification time in ns)
 
 
 class Cache:
@@ -196,32 +197,36 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
-def tree_stats(folders: Iterable[Path], skip: Path | None = None,
-               ignore: Callable[[str], bool] | None = None) -> list[tuple[str, int, int]]:
-    """(path, size, mtime) of every file below `folders` (but `skip`, and names that `ignore` says are no
-    input), sorted: cheap to take, changes with any edit."""
-    out = []
-    for top in folders:
-        if top.is_file():
-            st = top.stat()
-            out.append((str(top), st.st_size, st.st_mtime_ns))
-            continue
-        for dirpath, dirnames, filenames in os.walk(top):
-            if skip is not None and Path(dirpath) == skip:
-                dirnames[:] = []
-                continue
-            if ignore is not None:
-                dirnames[:] = [d for d in dirnames if not ignore(d)]
-                filenames = [f for f in filenames if not ignore(f)]
-            dirnames.sort()
-            for name in filenames:
-                path = os.path.join(dirpath, name)
+def scan(folders: Iterable[Path], ignore: Callable[[str], bool] | None = None) -> Stats:
+    """Size and modification time of every file below `folders` (or of `folders` that are files), but
+    names that `ignore` says are no input; symbolic links to folders are not followed."""
+    out: Stats = {}
+
+    def walk(folder: str) -> None:
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            return
+        with entries:
+            for entry in entries:
+                if ignore is not None and ignore(entry.name):
+                    continue
                 try:
-                    st = os.stat(path)
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(entry.path)
+                        continue
+                    st = entry.stat()
                 except OSError:
                     continue
-                out.append((path, st.st_size, st.st_mtime_ns))
-    out.sort()
+                if not entry.is_dir():
+                    out[entry.path] = (st.st_size, st.st_mtime_ns)
+
+    for top in folders:
+        if top.is_dir():
+            walk(str(top))
+        elif top.is_file():
+            st = top.stat()
+            out[str(top)] = (st.st_size, st.st_mtime_ns)
     return out
 
 

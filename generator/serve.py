@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from generator.brochure import print_apart, printer, weasyprint_version
 from generator.build import Builder, BuildOptions, BuildResult
-from generator.cache import tree_stats
+from generator.cache import scan
 from generator.discover import skipped
 from generator.errors import SitegenError
 
@@ -130,8 +130,7 @@ class DevServer:
 
     def scan(self) -> dict[Path, tuple[int, int]]:
         """Modification times and sizes of every watched file."""
-        return {Path(path): (mtime, size)
-                for path, size, mtime in tree_stats(self.builder.watched(), ignore=skipped)}
+        return {Path(path): (mtime, size) for path, (size, mtime) in scan(self.builder.watched(), ignore=skipped).items()}
 
     def poll(self, hints: set[Path] | None = None) -> bool:
         """Rebuild if a watched file changed since the last look; True when the browser should reload.

@@ -14,20 +14,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import os
 import pickle
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from generator.cache import Stats, scan
 from generator.config import Config
 from generator.model import Asset, Page, PageKey, Site, Tag
 from generator.plan import Deps, Outline, PageFacts
 
 T = TypeVar("T")
-Stats = dict[str, tuple[int, int]]  # path -> (size, modification time in ns)
 
 _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("datetime", "timedelta"),
             ("datetime", "timezone"), ("builtins", "set"), ("builtins", "frozenset")}
@@ -55,39 +54,6 @@ def loads(data: bytes) -> Any:
     if hashlib.sha256(data[32:]).digest() != data[:32]:
         raise pickle.UnpicklingError("a damaged entry")
     return _Unpickler(io.BytesIO(data[32:])).load()
-
-
-def scan(folders: Iterable[Path], ignore: Callable[[str], bool] | None = None) -> Stats:
-    """Size and modification time of every file below `folders` (or of `folders` that are files), but
-    names that `ignore` says are no input; symbolic links to folders are not followed."""
-    out: Stats = {}
-
-    def walk(folder: str) -> None:
-        try:
-            entries = os.scandir(folder)
-        except OSError:
-            return
-        with entries:
-            for entry in entries:
-                if ignore is not None and ignore(entry.name):
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        walk(entry.path)
-                        continue
-                    st = entry.stat()
-                except OSError:
-                    continue
-                if not entry.is_dir():
-                    out[entry.path] = (st.st_size, st.st_mtime_ns)
-
-    for top in folders:
-        if top.is_dir():
-            walk(str(top))
-        elif top.is_file():
-            st = top.stat()
-            out[str(top)] = (st.st_size, st.st_mtime_ns)
-    return out
 
 
 # -- the site model without its bodies, its outline and dependencies, in shards ----------------------------
@@ -272,4 +238,4 @@ def write(cache: Any, inputs: Inputs, output: Stats, build: Any, marked: frozens
     cache.put_blobs(blobs)
 
 
-__all__ = ["Inputs", "Kept", "Last", "Stats", "dumps", "loads", "read", "scan", "write"]
+__all__ = ["Inputs", "Kept", "Last", "dumps", "loads", "read", "write"]

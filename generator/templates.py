@@ -18,22 +18,6 @@ from generator.errors import SitegenError, display_path, error
 from generator.i18n import Formatter
 
 
-class SharedBytecode(jinja2.BytecodeCache):
-    """Compiled templates kept in memory and shared by environments made alike (one per language), so each
-    template is compiled once, not once per language (Jinja keys them by name and checks the source)."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = self._code.get(bucket.key)
-        if data is not None:
-            bucket.bytecode_from_string(data)  # (which drops it if the source's checksum differs)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
 def make_environment(site_root: Path, theme_dir: Path, locale: str, translations: NullTranslations,
                      base_url: str, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """An environment whose templates come from the site's templates/ first, then the theme's (compiled

@@ -210,7 +210,7 @@ def test_section_export_writes_csv_and_json(make_site):
 def test_editor_backups_and_drafts_are_no_input(make_site):
     """Building and watching skip the same files: an editor's backup is neither copied nor watched."""
     from generator.build import watched
-    from generator.cache import tree_stats
+    from generator.cache import scan
     from generator.discover import skipped
 
     site = make_site({"content/vi/a.md": page("A"), "content/vi/a.md~": "backup", "content/vi/#a.md#": "lock",
@@ -218,7 +218,7 @@ def test_editor_backups_and_drafts_are_no_input(make_site):
     assert build(site).exit_code == 0
     copied = {p.name for p in (site / "output").rglob("*")}
     assert not copied & {"a.md~", "#a.md#", "_draft-b.md", ".a.md.swp"}, copied
-    seen = {Path(p).name for p, _, _ in tree_stats(watched(site), ignore=skipped)}
+    seen = {Path(p).name for p in scan(watched(site), ignore=skipped)}
     assert "a.md" in seen and not seen & {"a.md~", "#a.md#", "_draft-b.md", ".a.md.swp"}, seen
 
 

@@ -73,14 +73,15 @@ def test_languages_share_compiled_templates_but_not_their_catalogs(tmp_path, mon
     import jinja2
 
     from conftest import REPO
+    from generator.cache import CompiledTemplates
     from generator.errors import Problems
     from generator.i18n import load_translations
-    from generator.templates import SharedBytecode, make_environment
+    from generator.templates import make_environment
 
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "t.html").write_text('{{ _("Explore") }} {{ lang }}', encoding="utf-8")
     theme = REPO / "themes" / "default"
-    compiled, compiles = SharedBytecode(), []
+    compiled, compiles = CompiledTemplates(), []
     original = jinja2.Environment.compile
     monkeypatch.setattr(jinja2.Environment, "compile", lambda self, *a, **k: compiles.append(1) or original(self, *a, **k))
     envs = {code: make_environment(tmp_path, theme, locale, load_translations(theme, code, locale, Problems()),
