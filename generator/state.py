@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.cache import Stats, scan
+from generator.cache import Stats, fingerprint, scan
 from generator.config import Config
 from generator.model import Asset, Page, PageKey, Site, Tag
 from generator.plan import Deps, Outline, PageFacts
@@ -175,7 +175,7 @@ class Kept:
 
 
 def _output_digest(stats: Stats) -> str:
-    return hashlib.sha256(repr(sorted(stats.items())).encode("utf-8", "surrogatepass")).hexdigest()
+    return fingerprint([sorted(stats.items())])
 
 
 def read(cache: Any, output: Path, inputs: Inputs) -> Kept | None:
