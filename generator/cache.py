@@ -233,6 +233,6 @@ def scan(folders: Iterable[Path], ignore: Callable[[str], bool] | None = None) -
 def fingerprint(parts: Iterable[object]) -> str:
     h = hashlib.sha256()
     for part in parts:
-        h.update(repr(part).encode("utf-8", "surrogatepass"))  # (a file name may hold any bytes)
+        h.update(repr(part).encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
