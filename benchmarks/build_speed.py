@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
-from measure import Measurement, busy_warning, fmt_seconds, median, run  # noqa: E402
+from measure import Measurement, busy_warning, empty_trash, fmt_seconds, median, retire, run  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / "_work"
@@ -57,13 +56,13 @@ class Sitegen:
 
 
 def clean(site: Path, output: Path) -> None:
-    """Remove the output folder, leftovers of killed builds beside it, and sitegen's cache: a cold start."""
-    shutil.rmtree(output, ignore_errors=True)
-    shutil.rmtree(site / CACHE_DIR, ignore_errors=True)
+    """Move away the output folder, leftovers of killed builds beside it, and sitegen's cache: a cold start
+    (measure.retire: deleted when the measuring is over)."""
+    retire(output, site / CACHE_DIR)
     if output.parent.is_dir():
         for child in output.parent.iterdir():
             if child.name.startswith((f".sitegen-staging-{output.name}-", f".sitegen-old-{output.name}-")):
-                shutil.rmtree(child, ignore_errors=True)
+                retire(child)
 
 
 def checked(m: Measurement, what: str) -> Measurement:
@@ -193,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        empty_trash()
     first = result.cold[0]
     print(f"sitegen: {summary_line(first)}")
     problems = problem_lines(first)

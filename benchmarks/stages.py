@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build_speed  # noqa: E402
 import corpus  # noqa: E402
-from measure import busy_warning, median, run  # noqa: E402
+from measure import busy_warning, empty_trash, median, run  # noqa: E402
 
 WORK = build_speed.WORK
 _TIMING = re.compile(r"^\s+([\d.]+) s\s+(.+)$", re.M)
@@ -79,12 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         print(warning)
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    for shape in args.shapes.split(","):
-        rows = []
-        for n in sizes:
-            pages, times = measure(n, args.runs, shape, tool)
-            rows.append((n, pages, times))
-        print(table(shape, rows), flush=True)
+    try:
+        for shape in args.shapes.split(","):
+            rows = []
+            for n in sizes:
+                pages, times = measure(n, args.runs, shape, tool)
+                rows.append((n, pages, times))
+            print(table(shape, rows), flush=True)
+    finally:
+        empty_trash()
     return 0
 
 
