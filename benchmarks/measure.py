@@ -58,6 +58,7 @@ class Measurement:
     tree_pss_kib: int  # sampled peak of the summed PSS of the child and its descendants; 0 without /proc
     returncode: int
     output: str
+    after_seconds: float = 0.0  # how long work the command left behind (sitegen's keeper) ran after it ended
 
     @property
     def peak_mib(self) -> float:

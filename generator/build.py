@@ -17,9 +17,9 @@ from typing import Any
 
 import jinja2
 
-from generator import images, search, state, translations
+from generator import images, keeper, search, state, translations
 from generator.brochure import Prints
-from generator.cache import Cache, CompiledTemplates, code_version, fingerprint, scan
+from generator.cache import FOLDER, Cache, CompiledTemplates, code_version, fingerprint, scan
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
 from generator.discover import PACKAGE_DIR, skipped
@@ -110,8 +110,9 @@ def build(options: BuildOptions, last: BuildState | None = None,
         scanned = _with_pictures(site, last.site if last is not None else None, marked)
         pictures = images.prepare(scanned, root if cache is not None else None, problems)  # (encodes what changed)
         problems.raise_if_errors(strict=options.strict)
+        keeping = cache is not None and inputs is not None  # (this build's keeper will write the cache)
         bodies = Bodies(site, root if cache is not None else None, previous=last.bodies if last else None,
-                        pictures=pictures)
+                        pictures=pictures, spool=keeping, look=cache is not None and cache.has_markdown())
         renderer = Renderer(site, bodies, envs, root if cache is not None else None)
         renderer.brochures.warn(problems)
         new_outline = outline(site, last.site if last is not None else None, last.outline if last else None)
@@ -132,8 +133,10 @@ def build(options: BuildOptions, last: BuildState | None = None,
         new_state = BuildState(site, new_outline, envs, bodies, sources, digests, deps)
         result = _result(new_state, output, problems, started, len(written), todo)
         if cache is not None and inputs is not None:
-            _keep(cache, inputs, kept, restored, new_state, result, _marked(scanned, marked),
-                  None if todo is None else written)
+            cache.close()  # (the keeper opens its own connection: it may be another process)
+            keep = _Keep(root, inputs, kept, restored, new_state, result, _marked(scanned, marked),
+                         None if todo is None else written)
+            keeper.keep(root / FOLDER, keep.run)
         clock.lap("keep state")
         return dataclasses.replace(result, timings=clock.laps)
 
@@ -346,6 +349,8 @@ def _up_to_date(kept: state.Kept, output: Path, started: float) -> BuildResult:
 # -- what the cache keeps between builds ------------------------------------------------------------------
 @contextmanager
 def _open_cache(root: Path, enabled: bool) -> Iterator[Cache | None]:
+    if enabled:
+        keeper.wait(root / FOLDER)  # (the last build's keeper may still be writing)
     cache = Cache(root) if enabled else None
     try:
         yield cache
@@ -360,15 +365,35 @@ def _restored(config: Config, last: state.Last, problems: Problems, cache: Cache
                       SourceCache(store=cache), last.digests, last.deps)
 
 
-def _keep(cache: Cache, inputs: state.Inputs, kept: state.Kept | None, restored: state.Last | None,
-          new: BuildState, result: BuildResult, marked: frozenset[PageKey], written: list[str] | None) -> None:
-    """Keep this build's state for the next; `written`: the files a planned build replaced (None: all)."""
-    # (a rebuild re-indexes search in place: then the output folder must be looked at again)
-    stats = (scan([result.output]) if kept is None or written is None or new.site.config.search
-             else kept.patched(result.output, written))
-    summary = {"pages": list(result.pages.items()), "files": result.files,  # (in order)
-               "status": [[k, v.as_dict()] for k, v in result.status.items()]}
-    state.write(cache, inputs, stats, new, marked, summary, restored, written)
+@dataclass(frozen=True)
+class _Keep:
+    """What a build keeps for the next, once its output is in place (`run`, by generator.keeper): the
+    Markdown its workers spooled, the front matter it parsed and its state; `written`: the files a planned
+    build replaced (None: all)."""
+
+    root: Path
+    inputs: state.Inputs
+    kept: state.Kept | None
+    restored: state.Last | None
+    new: BuildState
+    result: BuildResult
+    marked: frozenset[PageKey]
+    written: list[str] | None
+
+    def run(self) -> None:
+        cache = Cache(self.root)
+        try:
+            cache.merge_spool()
+            self.new.sources.keep(cache)
+            # (a rebuild re-indexes search in place: then the output folder must be looked at again)
+            output, written = self.result.output, self.written
+            stats = (scan([output]) if self.kept is None or written is None or self.new.site.config.search
+                     else self.kept.patched(output, written))
+            summary = {"pages": list(self.result.pages.items()), "files": self.result.files,  # (in order)
+                       "status": [[k, v.as_dict()] for k, v in self.result.status.items()]}
+            state.write(cache, self.inputs, stats, self.new, self.marked, summary, self.restored, written)
+        finally:
+            cache.close()
 
 
 def _inputs(root: Path, options: BuildOptions, output: Path) -> state.Inputs:

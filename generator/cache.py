@@ -10,11 +10,14 @@ site's own templates, checked against their source, as Python's __pycache__ is.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import pickle
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -22,6 +25,7 @@ from generator import __version__
 from generator.markdown import Rendered
 
 FOLDER = ".sitegen-cache"
+SPOOL = "spool"  # Markdown converted by a build's workers, until its keeper puts it in the database
 _SCHEMA = 3
 _CODE_DIR = Path(__file__).resolve().parent
 Stats = dict[str, tuple[int, int]]  # path -> (size, modification time in ns)
@@ -78,6 +82,13 @@ class Cache:
             return {}
         return out
 
+    def has_markdown(self) -> bool:
+        """Whether any converted Markdown is kept (not, after a cold build's first steps)."""
+        try:
+            return self.db is not None and self.db.execute("SELECT 1 FROM markdown LIMIT 1").fetchone() is not None
+        except sqlite3.Error:
+            return False
+
     def put_markdown(self, items: Iterable[tuple[str, Rendered]]) -> None:
         if self.db is None:
             return
@@ -89,6 +100,33 @@ class Cache:
             self.db.execute("COMMIT")
         except sqlite3.Error:
             pass
+
+    def merge_spool(self) -> None:
+        """Put the Markdown that workers spooled (`spool_markdown`) in the database, and remove the spool.
+        Every record carries its own keys, so a spool left by a build that was stopped is good too."""
+        folder = self.folder / SPOOL
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            return
+        for name in names:
+            path = folder / name
+            try:
+                data = path.read_bytes()
+                path.unlink()
+            except OSError:
+                continue
+            items: list[tuple[str, Rendered]] = []
+            at = 0
+            while at + 8 <= len(data):
+                size = int.from_bytes(data[at:at + 8], "little")
+                try:
+                    records = loads(data[at + 8:at + 8 + size])
+                    items += [(key, Rendered(html, tuple(toc), tuple(problems))) for key, html, toc, problems in records]
+                except Exception:  # noqa: BLE001 - a damaged or cut-off record: the rest of the file is lost
+                    break
+                at += 8 + size
+            self.put_markdown(items)
 
     # -- checked front matter, by a digest of its text ---------------------------------------------------
     def get_frontmatter(self) -> dict[str, str]:
@@ -136,6 +174,54 @@ class Cache:
             self.db.execute("COMMIT")
         except sqlite3.Error:
             pass
+
+
+def spool_markdown(site_root: Path, items: Iterable[tuple[str, Rendered]]) -> None:
+    """Append converted Markdown (cache key, rendered) to this process's spool file in the cache of
+    `site_root`, for `Cache.merge_spool`: a worker's share of the cache, at the cost of one write."""
+    records = [(key, r.html, r.toc, r.problems) for key, r in items]
+    if not records:
+        return
+    data = dumps(records)
+    folder = site_root / FOLDER / SPOOL
+    try:
+        folder.mkdir(exist_ok=True)
+        fd = os.open(folder / str(os.getpid()), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
+    except OSError:
+        return
+    try:
+        os.write(fd, len(data).to_bytes(8, "little") + data)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- values kept as pickles ------------------------------------------------------------------------------
+_ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("datetime", "timedelta"),
+            ("datetime", "timezone"), ("builtins", "set"), ("builtins", "frozenset")}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a value the cache keeps")
+
+
+def dumps(value: object) -> bytes:
+    """The value pickled, after the SHA-256 of the pickle (the cache is written without waiting for the
+    disk: a damaged entry must not pass for a good one)."""
+    data = pickle.dumps(value, protocol=5)
+    return hashlib.sha256(data).digest() + data
+
+
+def loads(data: bytes) -> Any:
+    """What `dumps` made; pickle.UnpicklingError (or another error) for anything else. The unpickler knows
+    no class but dates and sets: nothing kept can make code run."""
+    if hashlib.sha256(data[32:]).digest() != data[:32]:
+        raise pickle.UnpicklingError("a damaged entry")
+    return _Unpickler(io.BytesIO(data[32:])).load()
 
 
 class CompiledTemplates(jinja2.BytecodeCache):

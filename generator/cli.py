@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import click
 
-from generator import __version__, writer
+from generator import __version__, keeper, writer
 from generator.build import BuildOptions, BuildResult, build
 from generator.errors import SitegenError
 
@@ -311,6 +311,7 @@ def main() -> None:
     """The `sitegen` command. It ends the process without freeing its objects one by one, which after a big
     build takes a noticeable time for nothing (exit handlers still run, output is flushed)."""
     writer.BACKGROUND_REMOVAL = True  # (the replaced output goes in a process that outlives this one)
+    keeper.BACKGROUND = True  # (and so does writing the cache for the next build)
     try:
         cli(prog_name="sitegen")
         code = 0

@@ -2,7 +2,8 @@
 
 Workers that render pages convert the pages they render, so a page's HTML is made once and never
 travels between processes. Converted bodies go to the persistent cache, keyed by their text, their
-folder and the site's link targets, so a later build reads instead of converting.
+folder and the site's link targets, so a later build reads instead of converting: straight into its
+database, or, in a build whose keeper (generator.keeper) will put them there, into a spool file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from generator.cache import Cache, fingerprint, markdown_key
+from generator.cache import Cache, fingerprint, markdown_key, spool_markdown
 from generator.images import Pictures
 from generator.markdown import Converter, Rendered
 from generator.model import Page, Site
@@ -38,12 +39,14 @@ def _source_dir(page: Page) -> str:
 class Bodies:
     """The rendered Markdown of a site's pages, made on first use and kept until `forget`.
 
-    `cache_root` is the site folder whose persistent cache to read and fill (None: no cache). Bodies
-    of `previous` (the same site before an edit) are reused where the text and the links are the same.
+    `cache_root` is the site folder whose persistent cache to read and fill (None: no cache); with `spool`,
+    what is converted is spooled for the build's keeper (`Cache.merge_spool`), and with `look` False the
+    cache is known to hold no converted Markdown yet (a cold build: no query). Bodies of `previous` (the
+    same site before an edit) are reused where the text and the links are the same.
     """
 
     def __init__(self, site: Site, cache_root: Path | None = None, previous: Bodies | None = None,
-                 pictures: Pictures | None = None) -> None:
+                 pictures: Pictures | None = None, spool: bool = False, look: bool = True) -> None:
         self.site = site
         self.links = link_targets(site)
         self.pictures = pictures or Pictures(site.config.base_path)  # images as <picture>s (generator.images)
@@ -52,6 +55,8 @@ class Bodies:
         self._links_digest: str = (previous._links_digest if same and previous is not None
                                    else fingerprint([sorted(self.links.items()), self.pictures.digest]))
         self._cache_root = cache_root
+        self._spool = spool
+        self._look = look
         self._cache: Cache | None = None
         self._cache_pid = 0
         self._converter: Converter | None = None
@@ -89,7 +94,7 @@ class Bodies:
 
     def prefetch(self, keys: Iterable[PageKey]) -> None:
         """Read the bodies of `keys` that the persistent cache holds, in one query."""
-        cache = self._open()
+        cache = self._open() if self._look else None
         if cache is None:
             return
         wanted = {self._key(page): page.key for k in keys if k not in self._memo and k not in self._looked
@@ -100,9 +105,10 @@ class Bodies:
             self._memo[wanted[digest]] = rendered
 
     def flush(self) -> None:
-        """Put what this process converted into the persistent cache."""
-        cache = self._open()
-        if cache is not None and self._fresh:
+        """Put what this process converted into the persistent cache (or its spool)."""
+        if self._fresh and self._spool and self._cache_root is not None:
+            spool_markdown(self._cache_root, self._fresh.items())
+        elif self._fresh and (cache := self._open()) is not None:
             cache.put_markdown(self._fresh.items())
         self._fresh.clear()
 

@@ -47,11 +47,13 @@ class SourceCache:
     """Parsed sources by path, reused while the file's size and times are unchanged (for rebuilds).
 
     With a `store`, the checked front matter of every file is also kept between builds by a digest of its
-    text, so that a later build reads a file and splits it, but does not parse or check its YAML again."""
+    text, so that a later build reads a file and splits it, but does not parse or check its YAML again:
+    what was parsed waits in `pending` until the build's keeper calls `keep`."""
 
     def __init__(self, store: FrontMatterStore | None = None) -> None:
         self._items: dict[Path, tuple[tuple[int, int, int], Source]] = {}
         self._store = store
+        self.pending: dict[str, Source] = {}  # parsed here, by the digest of its front matter: to keep
 
     def load_all(self, paths: list[Path]) -> tuple[dict[Path, Source], list[Problem]]:
         """The Source of each readable, valid path (new and changed files are parsed on all cores), and
@@ -65,7 +67,6 @@ class SourceCache:
         todo = [p for p in paths if (hit := self._items.get(p)) is None or hit[0] != stamps[p]]
         problems: list[Problem] = []
         known = self._store.get_frontmatter() if self._store is not None and todo else {}
-        fresh: list[tuple[str, str]] = []
         results: list[Parsed] = []
         if known:  # reading and splitting is cheap: here, without sending every body between processes
             results = [r for r in _parse_chunk({"known": known, "only_known": True}, todo) if r[1] is not None]
@@ -74,22 +75,33 @@ class SourceCache:
         for path, found, kept in results + map_chunks(_parse_chunk, todo, {"keep": self._store is not None}):
             if isinstance(found, Source):
                 self._items[path] = (stamps[path], found)
-                if kept is not None:
-                    fresh.append(kept)
+                if kept:
+                    self.pending[kept] = found
             else:
                 self._items.pop(path, None)
                 problems.extend(found or ())
-        if fresh and self._store is not None:
-            self._store.put_frontmatter(fresh)
         return {p: self._items[p][1] for p in paths if p in self._items}, problems
 
+    def keep(self, store: FrontMatterStore) -> None:
+        """Put the front matter parsed since the last call into `store` (a value JSON cannot tell apart
+        from another is not kept: it is parsed every time)."""
+        rows = []
+        for digest, source in self.pending.items():
+            try:
+                rows.append((digest, json.dumps(_encode([source.meta, source.lines]), ensure_ascii=False)))
+            except (TypeError, ValueError):
+                continue
+        self.pending = {}
+        if rows:
+            store.put_frontmatter(rows)
 
-Parsed = tuple[Path, "Source | list[Problem] | None", "tuple[str, str] | None"]  # None: not known
+
+Parsed = tuple[Path, "Source | list[Problem] | None", str | None]  # None: not known; then the digest to keep
 
 
 def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
     """Each file's Source (from `state["known"]` front matter when its digest is there) or problems, and
-    the front matter to keep when it was parsed here (if `state["keep"]`)."""
+    the digest of its front matter when it was parsed here (if `state["keep"]`), for `SourceCache.keep`."""
     known: dict[str, str] = state.get("known", {})
     out: list[Parsed] = []
     for path in paths:
@@ -106,14 +118,7 @@ def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
                 out.append((path, None, None))
                 continue
             source = parse(text, path)
-            if not state.get("keep"):  # (no cache to keep it in)
-                out.append((path, source, None))
-                continue
-            try:
-                kept = (digest, json.dumps(_encode([source.meta, source.lines]), ensure_ascii=False))
-            except (TypeError, ValueError):  # a value JSON cannot tell apart: parse it every time
-                kept = None
-            out.append((path, source, kept if digest else None))
+            out.append((path, source, (digest or None) if state.get("keep") else None))
         except SitegenError as exc:
             out.append((path, exc.problems, None))
     return out

@@ -12,48 +12,23 @@ unpickler that knows no class but dates and sets: nothing in the cache can make 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import io
-import pickle
+import operator
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.cache import Stats, fingerprint, scan
+from generator.cache import Stats, dumps, fingerprint, loads, scan
 from generator.config import Config
 from generator.model import Asset, Page, PageKey, Site, Tag
 from generator.plan import Deps, Outline, PageFacts
 
 T = TypeVar("T")
 
-_ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("datetime", "timedelta"),
-            ("datetime", "timezone"), ("builtins", "set"), ("builtins", "frozenset")}
 _PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Page) if f.name != "source_body")
 _PATH = _PAGE_FIELDS.index("path")
 _FACTS = tuple(f.name for f in dataclasses.fields(PageFacts))
-
-
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not a value the cache keeps")
-
-
-def dumps(value: object) -> bytes:
-    """The value pickled, after the SHA-256 of the pickle (the cache is written without waiting for the
-    disk: a damaged entry must not pass for a good one)."""
-    data = pickle.dumps(value, protocol=5)
-    return hashlib.sha256(data).digest() + data
-
-
-def loads(data: bytes) -> Any:
-    """What `dumps` made; pickle.UnpicklingError (or another error) for anything else."""
-    if hashlib.sha256(data[32:]).digest() != data[:32]:
-        raise pickle.UnpicklingError("a damaged entry")
-    return _Unpickler(io.BytesIO(data[32:])).load()
 
 
 # -- the site model without its bodies, its outline and dependencies, in shards ----------------------------
@@ -94,8 +69,13 @@ def _differ(a: object, b: object) -> bool:
     return a is not b and a != b
 
 
+_FIELDS_OF = operator.attrgetter(*_PAGE_FIELDS)
+
+
 def _row(page: Page) -> tuple[Any, ...]:
-    return tuple(str(v) if i == _PATH else v for i, v in enumerate(getattr(page, f) for f in _PAGE_FIELDS))
+    values = list(_FIELDS_OF(page))
+    values[_PATH] = str(values[_PATH])
+    return tuple(values)
 
 
 def _make(cls: type[T], names: Sequence[str], values: Iterable[Any]) -> T:
@@ -220,12 +200,13 @@ def write(cache: Any, inputs: Inputs, output: Stats, build: Any, marked: frozens
                 page = site.pages.get(key)
                 facts = outline.pages.get(key)
                 reads = deps.get(key)
+                try:
+                    places = None if reads is None else sorted(map(place.__getitem__, reads))
+                except KeyError:  # an output read a page the site does not have: keep nothing
+                    cache.put_blobs({"inputs": b""})
+                    return
                 shards[n][key] = (_row(page) if page else None,
-                                  tuple(getattr(facts, f) for f in _FACTS) if facts else None,
-                                  None if reads is None else sorted(place.get(k, -1) for k in reads))
-        if any(e[2] and e[2][0] < 0 for entries in shards.values() for e in entries.values()):
-            cache.put_blobs({"inputs": b""})  # an output read a page the site does not have: keep nothing
-            return
+                                  tuple(getattr(facts, f) for f in _FACTS) if facts else None, places)
         blobs.update((f"page/{n}", dumps(entries)) for n, entries in shards.items())
     files: dict[int, dict[str, str]] = {}
     changed_files = None if last is None or written is None else {_shard(p) for p in written}
@@ -238,4 +219,4 @@ def write(cache: Any, inputs: Inputs, output: Stats, build: Any, marked: frozens
     cache.put_blobs(blobs)
 
 
-__all__ = ["Inputs", "Kept", "Last", "dumps", "loads", "read", "write"]
+__all__ = ["Inputs", "Kept", "Last", "dumps", "loads", "read", "write"]  # (dumps and loads: generator.cache)

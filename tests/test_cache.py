@@ -20,8 +20,11 @@ def test_front_matter_from_the_cache_is_what_parsing_gives(tmp_path: Path):
     files += sorted((tmp_path / "extra").glob("*.md"))
     store = Cache(tmp_path)
     try:
-        first, bad = SourceCache(store=store).load_all(files)
+        sources = SourceCache(store=store)
+        first, bad = sources.load_all(files)
         assert not bad
+        assert store.get_frontmatter() == {}  # (kept by the build's keeper, after its output)
+        sources.keep(store)
         kept = store.get_frontmatter()
         assert len(kept) >= len(files) - 1  # all but c.md (files with the same front matter share one entry)
         second, bad = SourceCache(store=store).load_all(files)
@@ -38,7 +41,9 @@ def test_a_kept_entry_is_used_instead_of_parsing(tmp_path: Path):
     write_files(tmp_path, {"a.md": page("Gốc", "Thân.")})
     store = Cache(tmp_path)
     try:
-        SourceCache(store=store).load_all([tmp_path / "a.md"])
+        sources = SourceCache(store=store)
+        sources.load_all([tmp_path / "a.md"])
+        sources.keep(store)
         (digest, value), = store.get_frontmatter().items()
         store.put_frontmatter([(digest, value.replace("Gốc", "Đã lưu"))])
         found, _ = SourceCache(store=store).load_all([tmp_path / "a.md"])

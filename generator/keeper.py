@@ -1,0 +1,55 @@
+"""What a build keeps for the next one, written once its output is in place.
+
+The cache is for the next build, not this one: the command line (`BACKGROUND`) leaves writing it to a
+forked process that outlives the command, so a cold build with the cache on ends as soon as one without.
+That process holds a lock on the cache (`<site>/.sitegen-cache/keep.lock`) until it is done, and every
+build waits for the lock before it reads the cache (`wait`). In-process callers (`sitegen serve`, tests)
+and a process running other threads keep it right there.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from generator.parallel import can_fork
+
+BACKGROUND = False  # set by the command line
+LOCK_FILE = "keep.lock"
+
+
+def wait(folder: Path) -> None:
+    """Return once no process is keeping a build in the cache `folder` (at once when none is)."""
+    try:
+        fd = os.open(folder / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # no lock file: nothing was ever kept there
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    finally:
+        os.close(fd)  # (which releases the lock)
+
+
+def keep(folder: Path, work: Callable[[], None]) -> None:
+    """Run `work` (which writes the cache in `folder`, over connections it opens itself): in a forked
+    process holding the cache's lock when `BACKGROUND` and forking are allowed, else here and now."""
+    if not (BACKGROUND and can_fork()):
+        work()
+        return
+    try:
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError:  # no cache folder to lock: keep nothing rather than race another build
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)  # (another build's keeper may still be writing)
+    if os.fork() != 0:
+        os.close(fd)  # the lock is the child's now: it goes when the child ends
+        return
+    try:  # the child: quiet, and gone when done
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1, 2):
+            os.dup2(devnull, std)
+        work()
+    finally:
+        os._exit(0)

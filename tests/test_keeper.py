@@ -1,0 +1,98 @@
+"""What a build keeps (generator/keeper.py, the spool in generator/cache.py): written after the output, by a
+process that outlives the command line, and waited for by the next build."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import SITE_YAML, page, run_process, write_files
+from generator import keeper
+from generator.cache import SPOOL, Cache, spool_markdown
+from generator.markdown import Rendered
+
+SLOW_KEEPER = """
+import sys, time
+from pathlib import Path
+from generator import keeper, parallel
+
+folder = Path(sys.argv[1])
+assert parallel.can_fork(), "nothing else runs here yet"
+keeper.BACKGROUND = True
+
+
+def work():
+    time.sleep(1.5)
+    (folder / "kept").write_text("yes")
+
+
+started = time.perf_counter()
+keeper.keep(folder, work)
+print(f"{time.perf_counter() - started:.3f}", (folder / "kept").exists())
+"""
+
+
+def test_the_keeper_outlives_the_command_and_the_next_build_waits_for_it(tmp_path: Path):
+    """(In a process of its own: this test process may have threads running, under which nothing forks.)"""
+    script = tmp_path / "slow_keeper.py"
+    script.write_text(SLOW_KEEPER, encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    seconds, kept_already = proc.stdout.split()
+    assert float(seconds) < 1.0 and kept_already == "False"  # the command did not wait for it
+    assert not (tmp_path / "kept").exists()
+    started = time.perf_counter()
+    keeper.wait(tmp_path)  # as a build does before it reads the cache
+    assert (tmp_path / "kept").read_text() == "yes"
+    assert time.perf_counter() - started > 0.3
+
+
+def test_in_process_the_cache_is_kept_before_the_build_returns(tmp_path: Path):
+    done: list[bool] = []
+    keeper.keep(tmp_path, lambda: done.append(True))  # (BACKGROUND is off: not the command line)
+    assert done == [True]
+    keeper.wait(tmp_path / "no-cache-here")  # nothing to wait for
+
+
+def test_a_command_line_build_keeps_its_markdown_front_matter_and_state(tmp_path: Path):
+    site = tmp_path / "site"
+    pages = {f"content/{lang}/news/n{i}.md": page(f"Tin {i}", f"Đoạn **{i}** của trang.\n\n## Mục\n\nThêm.")
+             for lang in ("vi", "en") for i in range(80)}
+    write_files(site, {"site.yaml": SITE_YAML,
+                       "content/vi/_index.md": page("Trang chủ", "Xin chào."),
+                       "content/en/_index.md": page("Home", "Hello."), **pages})
+    first = run_process("build", "--site", site)
+    assert first.returncode == 0, first.stderr
+    keeper.wait(site / ".sitegen-cache")
+    spool = site / ".sitegen-cache" / SPOOL
+    assert not spool.exists() or not any(spool.iterdir())  # merged into the database
+    cache = Cache(site)
+    try:
+        assert cache.db is not None
+        (markdown,), = cache.db.execute("SELECT count(*) FROM markdown")
+        assert markdown >= 160
+        assert len(cache.get_frontmatter()) == 82  # (a vi page and its en twin have the same front matter)
+        assert cache.get_blob("head") is not None
+    finally:
+        cache.close()
+    again = run_process("build", "--site", site)
+    assert again.returncode == 0 and "Nothing changed" in again.stdout, again.stdout + again.stderr
+
+
+def test_a_spool_left_by_a_stopped_build_is_merged_and_a_cut_record_dropped(tmp_path: Path):
+    first = [("k1", Rendered("<p>một</p>", ({"id": "muc", "name": "Mục", "level": 2},), ())),
+             ("k2", Rendered("<p>hai</p>", (), ((3, "x"),)))]
+    cache = Cache(tmp_path)
+    try:
+        spool_markdown(tmp_path, first)
+        spool_markdown(tmp_path, [("k3", Rendered("<p>ba</p>", (), ()))])
+        (file,) = (tmp_path / ".sitegen-cache" / SPOOL).iterdir()
+        data = file.read_bytes()
+        file.write_bytes(data[:-5])  # the second record cut off, as by a build stopped while writing it
+        cache.merge_spool()
+        assert cache.get_markdown(["k1", "k2", "k3"]) == dict(first)
+        assert not file.exists()
+    finally:
+        cache.close()
