@@ -8,6 +8,7 @@ plan itself is `generator.plan`. Everything else renders into a staging folder t
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -112,7 +113,8 @@ def build(options: BuildOptions, last: BuildState | None = None,
         problems.raise_if_errors(strict=options.strict)
         keeping = cache is not None and inputs is not None  # (this build's keeper will write the cache)
         bodies = Bodies(site, root if cache is not None else None, previous=last.bodies if last else None,
-                        pictures=pictures, spool=keeping, look=cache is not None and cache.has_markdown())
+                        pictures=pictures, spool=f"{os.getpid()}.{time.time_ns()}" if keeping else None,
+                        look=cache is not None and cache.has_markdown())
         renderer = Renderer(site, bodies, envs, root if cache is not None else None)
         renderer.brochures.warn(problems)
         new_outline = outline(site, last.site if last is not None else None, last.outline if last else None)
@@ -383,7 +385,8 @@ class _Keep:
     def run(self) -> None:
         cache = Cache(self.root)
         try:
-            cache.merge_spool()
+            if self.new.bodies is not None:
+                self.new.bodies.keep(cache)
             self.new.sources.keep(cache)
             # (a rebuild re-indexes search in place: then the output folder must be looked at again)
             output, written = self.result.output, self.written

@@ -101,18 +101,19 @@ class Cache:
         except sqlite3.Error:
             pass
 
-    def merge_spool(self) -> None:
-        """Put the Markdown that workers spooled (`spool_markdown`) in the database, and remove the spool.
-        Every record carries its own keys, so a spool left by a build that was stopped is good too."""
+    def merge_spool(self, name: str, key_of: Callable[[tuple[str, str]], str | None]) -> None:
+        """Put the Markdown that the build `name` spooled (`spool_markdown`) in the database, under the
+        cache key `key_of` gives each page, and remove the spool, also what other builds left there (a
+        build that was stopped: its pages' keys are not this build's to work out)."""
         folder = self.folder / SPOOL
         try:
             names = sorted(os.listdir(folder))
         except OSError:
             return
-        for name in names:
-            path = folder / name
+        for file in names:
+            path = folder / file
             try:
-                data = path.read_bytes()
+                data = path.read_bytes() if file.startswith(f"{name}-") else b""
                 path.unlink()
             except OSError:
                 continue
@@ -122,9 +123,12 @@ class Cache:
                 size = int.from_bytes(data[at:at + 8], "little")
                 try:
                     records = loads(data[at + 8:at + 8 + size])
-                    items += [(key, Rendered(html, tuple(toc), tuple(problems))) for key, html, toc, problems in records]
                 except Exception:  # noqa: BLE001 - a damaged or cut-off record: the rest of the file is lost
                     break
+                for lang, rel, html, toc, problems in records:
+                    key = key_of((lang, rel))
+                    if key is not None:
+                        items.append((key, Rendered(html, tuple(toc), tuple(problems))))
                 at += 8 + size
             self.put_markdown(items)
 
@@ -176,17 +180,17 @@ class Cache:
             pass
 
 
-def spool_markdown(site_root: Path, items: Iterable[tuple[str, Rendered]]) -> None:
-    """Append converted Markdown (cache key, rendered) to this process's spool file in the cache of
-    `site_root`, for `Cache.merge_spool`: a worker's share of the cache, at the cost of one write."""
-    records = [(key, r.html, r.toc, r.problems) for key, r in items]
+def spool_markdown(site_root: Path, name: str, items: Iterable[tuple[tuple[str, str], Rendered]]) -> None:
+    """Append converted Markdown (page key, rendered) to this process's file of the build `name`'s spool in
+    the cache of `site_root`, for `Cache.merge_spool`: a worker's share of the cache, at the cost of a write."""
+    records = [(lang, rel, r.html, r.toc, r.problems) for (lang, rel), r in items]
     if not records:
         return
     data = dumps(records)
     folder = site_root / FOLDER / SPOOL
     try:
         folder.mkdir(exist_ok=True)
-        fd = os.open(folder / str(os.getpid()), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
+        fd = os.open(folder / f"{name}-{os.getpid()}", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
     except OSError:
         return
     try:

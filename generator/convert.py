@@ -39,14 +39,15 @@ def _source_dir(page: Page) -> str:
 class Bodies:
     """The rendered Markdown of a site's pages, made on first use and kept until `forget`.
 
-    `cache_root` is the site folder whose persistent cache to read and fill (None: no cache); with `spool`,
-    what is converted is spooled for the build's keeper (`Cache.merge_spool`), and with `look` False the
-    cache is known to hold no converted Markdown yet (a cold build: no query). Bodies of `previous` (the
-    same site before an edit) are reused where the text and the links are the same.
+    `cache_root` is the site folder whose persistent cache to read and fill (None: no cache). With `spool`
+    (a name for this build), what is converted goes to spool files by that name, which the build's keeper
+    puts in the cache (`keep`), with keys it works out itself; with `look` False the cache is known to hold
+    no converted Markdown (a cold build: no query). Bodies of `previous` (the same site before an edit) are
+    reused where the text and the links are the same.
     """
 
     def __init__(self, site: Site, cache_root: Path | None = None, previous: Bodies | None = None,
-                 pictures: Pictures | None = None, spool: bool = False, look: bool = True) -> None:
+                 pictures: Pictures | None = None, spool: str | None = None, look: bool = True) -> None:
         self.site = site
         self.links = link_targets(site)
         self.pictures = pictures or Pictures(site.config.base_path)  # images as <picture>s (generator.images)
@@ -61,7 +62,7 @@ class Bodies:
         self._cache_pid = 0
         self._converter: Converter | None = None
         self._memo: dict[PageKey, Rendered] = {}
-        self._fresh: dict[str, Rendered] = {}  # converted here, not yet in the cache
+        self._fresh: dict[PageKey, Rendered] = {}  # converted here, not yet in the cache
         self._looked: set[PageKey] = set()  # looked for in the cache already
         self._digests: dict[PageKey, str] = {}  # their cache keys
         if same and previous is not None:
@@ -89,7 +90,7 @@ class Bodies:
                 found = Rendered(self.pictures.rewrite(found.html), found.toc, found.problems)
             self._memo[key] = found
             if self._cache_root is not None:
-                self._fresh[self._digests.get(key) or self._key(page)] = found
+                self._fresh[key] = found
         return found
 
     def prefetch(self, keys: Iterable[PageKey]) -> None:
@@ -105,12 +106,23 @@ class Bodies:
             self._memo[wanted[digest]] = rendered
 
     def flush(self) -> None:
-        """Put what this process converted into the persistent cache (or its spool)."""
-        if self._fresh and self._spool and self._cache_root is not None:
-            spool_markdown(self._cache_root, self._fresh.items())
+        """Put what this process converted into the persistent cache (or the build's spool)."""
+        if self._fresh and self._spool is not None and self._cache_root is not None:
+            spool_markdown(self._cache_root, self._spool, self._fresh.items())
         elif self._fresh and (cache := self._open()) is not None:
-            cache.put_markdown(self._fresh.items())
+            cache.put_markdown((self._digests.get(k) or self._key(self.site.pages[k]), r)
+                               for k, r in self._fresh.items())
         self._fresh.clear()
+
+    def keep(self, cache: Cache) -> None:
+        """Put what this build's workers spooled into `cache` (in its keeper, after the output is written)."""
+        self.flush()
+        if self._spool is not None:
+            cache.merge_spool(self._spool, self._cache_key)
+
+    def _cache_key(self, key: PageKey) -> str | None:
+        page = self.site.pages.get(key)
+        return self._key(page) if page is not None else None
 
     def forget(self) -> None:
         """Drop the bodies held in memory (a worker, between chunks)."""

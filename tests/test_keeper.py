@@ -81,18 +81,21 @@ def test_a_command_line_build_keeps_its_markdown_front_matter_and_state(tmp_path
     assert again.returncode == 0 and "Nothing changed" in again.stdout, again.stdout + again.stderr
 
 
-def test_a_spool_left_by_a_stopped_build_is_merged_and_a_cut_record_dropped(tmp_path: Path):
-    first = [("k1", Rendered("<p>một</p>", ({"id": "muc", "name": "Mục", "level": 2},), ())),
-             ("k2", Rendered("<p>hai</p>", (), ((3, "x"),)))]
+def test_the_spool_of_this_build_is_merged_under_its_keys_and_a_cut_record_dropped(tmp_path: Path):
+    first = [(("vi", "a.md"), Rendered("<p>một</p>", ({"id": "muc", "name": "Mục", "level": 2},), ())),
+             (("en", "a.md"), Rendered("<p>one</p>", (), ((3, "x"),)))]
+    keys = {("vi", "a.md"): "k1", ("en", "a.md"): "k2", ("vi", "b.md"): "k3"}
     cache = Cache(tmp_path)
     try:
-        spool_markdown(tmp_path, first)
-        spool_markdown(tmp_path, [("k3", Rendered("<p>ba</p>", (), ()))])
-        (file,) = (tmp_path / ".sitegen-cache" / SPOOL).iterdir()
-        data = file.read_bytes()
-        file.write_bytes(data[:-5])  # the second record cut off, as by a build stopped while writing it
-        cache.merge_spool()
-        assert cache.get_markdown(["k1", "k2", "k3"]) == dict(first)
-        assert not file.exists()
+        spool_markdown(tmp_path, "build1", first)
+        spool_markdown(tmp_path, "build1", [(("vi", "b.md"), Rendered("<p>ba</p>", (), ()))])
+        spool_markdown(tmp_path, "build0", [(("vi", "b.md"), Rendered("<p>cũ</p>", (), ()))])  # a stopped build's
+        folder = tmp_path / ".sitegen-cache" / SPOOL
+        (mine,) = folder.glob("build1-*")
+        data = mine.read_bytes()
+        mine.write_bytes(data[:-5])  # the second record cut off, as by a build stopped while writing it
+        cache.merge_spool("build1", keys.get)
+        assert cache.get_markdown(["k1", "k2", "k3"]) == {"k1": first[0][1], "k2": first[1][1]}
+        assert not any(folder.iterdir())  # the other build's spool is gone too, unread
     finally:
         cache.close()
