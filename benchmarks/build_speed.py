@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
-from measure import Measurement, busy_warning, empty_trash, fmt_seconds, median, retire, run  # noqa: E402
+from measure import Measurement, busy_warning, empty_trash, fmt_seconds, median, retire, run, warm  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / "_work"
@@ -79,6 +79,7 @@ def checked(m: Measurement, what: str) -> Measurement:
 def build(tool: Sitegen, site: Path, output: Path, what: str, *extra: str) -> Measurement:
     """One sitegen build, timed until the command ends; then, untimed, until the process it leaves to write
     the cache (generator/keeper.py) is done too, so that it takes nothing from the next measurement."""
+    warm(site)
     m = checked(run([*tool.command(site, output), *extra], cwd=tool.src), what)
     return dataclasses.replace(m, after_seconds=wait_for_keeper(site))
 

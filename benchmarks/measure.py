@@ -44,6 +44,24 @@ def retire(*paths: Path) -> None:
             path.rename(TRASH / f"{os.getpid()}-{next(_retired)}-{path.name}")
 
 
+def warm(*folders: Path) -> None:
+    """Read every file below `folders`, so that a build reads its inputs from memory, not from the disk.
+
+    This machine's page cache does not keep files for long, free memory or not: the first build of a
+    10,000-page corpus written half an hour before spent 18 s reading it, the next 2 s. Any build an editor
+    runs reads files just written; every tool gets the same start.
+    """
+    for folder in folders:
+        for root, _dirs, files in os.walk(folder):
+            for name in files:
+                try:
+                    with open(os.path.join(root, name), "rb") as fh:
+                        while fh.read(1 << 20):
+                            pass
+                except OSError:
+                    pass
+
+
 def empty_trash() -> None:
     """Delete what `retire` moved away (also what an interrupted run left)."""
     shutil.rmtree(TRASH, ignore_errors=True)
