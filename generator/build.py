@@ -8,6 +8,7 @@ plan itself is `generator.plan`. Everything else renders into a staging folder t
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -48,6 +49,8 @@ class BuildOptions:
     progress: bool = False
     cache: bool = True
     watch: bool = False  # for `sitegen serve`: keep the site model for rebuilds, also when nothing changed
+    digests: bool = True  # the SHA-256 of each output as it is written, for a later build in this process
+    # (`sitegen build` leaves them to the cache's keeper)
 
 
 @dataclass(frozen=True)
@@ -273,7 +276,10 @@ def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | 
     digests: dict[str, str] = {}
     deps: dict[PageKey, frozenset[PageKey]] = {}
     config = site.config
-    with staging(output, dict(previous) if previous is not None else None, config.precompress) as (folder, stop):
+    # (without them, the keeper works them out for the next build: `_Keep`; they are needed here to link
+    # the previous build's files, though)
+    with staging(output, dict(previous) if previous is not None else None, config.precompress,
+                 digests=options.digests) as (folder, stop):
         renderer.brochures.prepare()  # (once, here: the pages that link a brochure show its size)
         results = iter_chunks(_render_chunk, jobs, {"renderer": renderer, "staging": folder},
                               weight=renderer.job_weight)
@@ -384,19 +390,31 @@ class _Keep:
 
     def run(self) -> None:
         cache = Cache(self.root)
+        new = self.new
         try:
-            if self.new.bodies is not None:
-                self.new.bodies.keep(cache)
-            self.new.sources.keep(cache)
+            if new.bodies is not None:
+                new.bodies.keep(cache)
+            new.sources.keep(cache)
+            if any(not digest for digest in new.digests.values()):  # (a cold build did not work them out)
+                try:
+                    new = dataclasses.replace(new, digests=_digests(self.result.output, new.digests))
+                except OSError:  # the output changed already: the next build starts afresh
+                    return
             # (a rebuild re-indexes search in place: then the output folder must be looked at again)
             output, written = self.result.output, self.written
-            stats = (scan([output]) if self.kept is None or written is None or self.new.site.config.search
+            stats = (scan([output]) if self.kept is None or written is None or new.site.config.search
                      else self.kept.patched(output, written))
             summary = {"pages": list(self.result.pages.items()), "files": self.result.files,  # (in order)
                        "status": [[k, v.as_dict()] for k, v in self.result.status.items()]}
-            state.write(cache, self.inputs, stats, self.new, self.marked, summary, self.restored, written)
+            state.write(cache, self.inputs, stats, new, self.marked, summary, self.restored, written)
         finally:
             cache.close()
+
+
+def _digests(output: Path, digests: Mapping[str, str]) -> dict[str, str]:
+    """`digests` (output path -> SHA-256 or "") with the SHA-256 of each file of `output` that has none."""
+    return {path: digest or hashlib.sha256((output / path).read_bytes()).hexdigest()
+            for path, digest in digests.items()}
 
 
 def _inputs(root: Path, options: BuildOptions, output: Path) -> state.Inputs:

@@ -67,7 +67,7 @@ def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, n
     """Build the site into the output folder."""
     with _reported(debug):
         result = build(BuildOptions(site=site, output=output, drafts=drafts, strict=strict, progress=True,
-                                    cache=not no_cache))
+                                    cache=not no_cache, digests=False))  # (the state is not used here)
     print_summary(result)
     if timings:
         for stage, seconds in result.timings.items():

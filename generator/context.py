@@ -69,7 +69,6 @@ class Contexts:
         self._asset_urls = {a.output: self.config.base_path + fingerprinted.get(a.output, a.output)
                             for a in site.assets}
         self._share_image = self._find_share_image()
-        self._alternates: dict[tuple[str, str], dict[str, str]] = {}
         self._locales = {lg.code: lg.locale for lg in self.config.languages}
         self.sections = Sections(site)
         self.fragments = Fragments(self.language)
@@ -112,14 +111,10 @@ class Contexts:
         return urls.absolute(self.config.base_url, url)
 
     def alternate(self, code: str, url: str) -> dict[str, str]:
-        """One hreflang alternate: the language code (or x-default), absolute URL and locale (made once: each
-        page of a translation lists the same ones)."""
-        found = self._alternates.get((code, url))
-        if found is None:
-            language = self.config.language(self.config.default_language if code == "x-default" else code)
-            found = self._alternates[(code, url)] = {"hreflang": code, "href": self.absolute(url),
-                                                     "locale": language.locale}
-        return found
+        """One hreflang alternate: the language code (or x-default), absolute URL and locale (made each time:
+        kept, they were three dicts a page, in every worker, for the whole build)."""
+        locale = self._locales[self.config.default_language if code == "x-default" else code]
+        return {"hreflang": code, "href": self.absolute(url), "locale": locale}
 
     def alternates(self, page: Page) -> list[dict[str, str]]:
         """The page in each language it exists in, and the x-default one, for hreflang links."""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from generator.cache import Cache, fingerprint, markdown_key, spool_markdown
+from generator.errors import SitegenError
 from generator.images import Pictures
 from generator.markdown import Converter, Rendered
 from generator.model import Page, Site
@@ -121,8 +122,13 @@ class Bodies:
             cache.merge_spool(self._spool, self._cache_key)
 
     def _cache_key(self, key: PageKey) -> str | None:
+        """The cache key of a page a worker converted (None: none to be had, as when a page restored from
+        the cache has no body here and its file changed since)."""
         page = self.site.pages.get(key)
-        return self._key(page) if page is not None else None
+        try:
+            return self._key(page) if page is not None else None
+        except SitegenError:
+            return None
 
     def forget(self) -> None:
         """Drop the bodies held in memory (a worker, between chunks)."""

@@ -98,20 +98,23 @@ class Staging:
 
     `put` may be called from forked workers as well as from the building process. A file whose bytes are
     those the previous build wrote (`previous`: path -> SHA-256, trusted only while the old output is
-    intact) is hard-linked from the old output, so it keeps its time and a deploy can skip it.
+    intact) is hard-linked from the old output, so it keeps its time and a deploy can skip it. Without
+    `previous`, the SHA-256 of what is written is worked out only if `digests`.
     """
 
-    def __init__(self, output: Path, previous: dict[str, str] | None = None, compress: bool = True) -> None:
+    def __init__(self, output: Path, previous: dict[str, str] | None = None, compress: bool = True,
+                 digests: bool = True) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(output)
         self.output = output
         self.previous = previous or {}
         self.compress = compress  # write the precompressed siblings beside each text file (generator/compress.py)
+        self.digests = digests or bool(self.previous)
         self.folder = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{output.name}-", dir=output.parent))
         self._made: set[str] = set()
 
     def put(self, item: Output) -> str:
-        """Write one file; return the SHA-256 of its bytes."""
+        """Write one file; return the SHA-256 of its bytes ("" if no digests are asked for)."""
         target = _safe_join(self.folder, item.path)
         folder = str(target.parent)
         if folder not in self._made:
@@ -123,8 +126,8 @@ class Staging:
                 pass
             self._made.add(folder)
         data = _bytes(item)
-        digest = hashlib.sha256(data).hexdigest()
-        if self.previous.get(item.path) == digest:
+        digest = hashlib.sha256(data).hexdigest() if self.digests else ""
+        if digest and self.previous.get(item.path) == digest:
             try:
                 os.link(self.output / item.path, target)
                 if self.compress:
@@ -203,13 +206,13 @@ def _write(path: Path, data: bytes) -> None:
 
 
 @contextmanager
-def staging(output: Path, previous: dict[str, str] | None = None,
-            compress: bool = True) -> Iterator[tuple[Staging, _Stop]]:
+def staging(output: Path, previous: dict[str, str] | None = None, compress: bool = True,
+            digests: bool = True) -> Iterator[tuple[Staging, _Stop]]:
     """A `Staging` for `output`, removed if the build fails or is stopped (SIGTERM) before its commit.
 
     Check the `_Stop` between steps: a SIGTERM is acted on there, not in the middle of a write.
     """
-    folder = Staging(output, previous, compress)
+    folder = Staging(output, previous, compress, digests)
     try:
         with _terminate_as_exit() as stop:
             yield folder, stop
