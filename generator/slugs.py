@@ -35,9 +35,13 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).translate(_FOLD))
 
 
-@functools.lru_cache(maxsize=65536)  # tags and folder names repeat on thousands of pages
+@functools.lru_cache(maxsize=8192)  # tags and folder names repeat on thousands of pages
 def slugify(text: str, separator: str = "-") -> str:
     """Return a lowercase URL segment of letters, digits and `separator`; never `.`, `/` or empty marks."""
+    return _slug(text, separator)
+
+
+def _slug(text: str, separator: str) -> str:
     words = _SEPARATORS.split(fold(text).lower())
     slug = separator.join(w for w in words if w)
     if separator == "-":
@@ -46,5 +50,6 @@ def slugify(text: str, separator: str = "-") -> str:
 
 
 def toc_slugify(value: str, separator: str) -> str:
-    """Heading ids for Python-Markdown's toc extension (`## Đà Nẵng` → `da-nang`)."""
-    return slugify(value, separator) or "section"
+    """Heading ids for Python-Markdown's toc extension (`## Đà Nẵng` → `da-nang`). Not kept, as `slugify`
+    keeps what it made: headings seldom repeat, and kept they were megabytes in every worker."""
+    return _slug(value, separator) or "section"
