@@ -4,7 +4,9 @@ It keeps rendered Markdown by content hash, checked front matter, compiled templ
 build's state (`generator.state`: a fingerprint of every input, so that a build with nothing changed does
 nothing, and the site model an edit rebuild starts from). Nothing read from it runs: the state is plain
 values behind an unpickler that knows only dates and sets; compiled templates are what Jinja made of the
-site's own templates, checked against their source, as Python's __pycache__ is.
+site's own templates, checked against their source, as Python's __pycache__ is. Most of it is written
+after a build's output, by its keeper (`generator.keeper`): a build's workers only append what they
+convert to a spool file each, which the keeper puts in the database.
 """
 
 from __future__ import annotations

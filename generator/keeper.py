@@ -1,7 +1,8 @@
 """What a build keeps for the next one, written once its output is in place.
 
 The cache is for the next build, not this one: the command line (`BACKGROUND`) leaves writing it to a
-forked process that outlives the command, so a cold build with the cache on ends as soon as one without.
+forked process that outlives the command, so that a cold build with the cache on takes hardly longer than
+one without.
 That process holds a lock on the cache (`<site>/.sitegen-cache/keep.lock`) until it is done, and every
 build waits for the lock before it reads the cache (`wait`). In-process callers (`sitegen serve`, tests)
 and a process running other threads keep it right there.
@@ -9,10 +10,14 @@ and a process running other threads keep it right there.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Callable
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no process outlives the command, nothing to wait for
+    fcntl = None  # type: ignore[assignment]
 
 from generator.parallel import can_fork
 
@@ -22,6 +27,8 @@ LOCK_FILE = "keep.lock"
 
 def wait(folder: Path) -> None:
     """Return once no process is keeping a build in the cache `folder` (at once when none is)."""
+    if fcntl is None:
+        return
     try:
         fd = os.open(folder / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:  # no lock file: nothing was ever kept there
@@ -35,7 +42,7 @@ def wait(folder: Path) -> None:
 def keep(folder: Path, work: Callable[[], None]) -> None:
     """Run `work` (which writes the cache in `folder`, over connections it opens itself): in a forked
     process holding the cache's lock when `BACKGROUND` and forking are allowed, else here and now."""
-    if not (BACKGROUND and can_fork()):
+    if not (BACKGROUND and fcntl is not None and can_fork()):
         work()
         return
     try:
