@@ -194,6 +194,13 @@ def add_corpus_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        empty_trash()  # (after the results are out: deleting what the builds wrote takes a while)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=1000, help="pages per language (default 1000)")
     parser.add_argument("--runs", type=int, default=3, help="repetitions (default 3)")
@@ -214,8 +221,6 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        empty_trash()
     first = result.cold[0]
     print(f"sitegen: {summary_line(first)}")
     problems = problem_lines(first)

@@ -294,6 +294,13 @@ def _record(m: Measurement) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        empty_trash()  # (after the results are out: deleting what the builds wrote takes a while)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=f"{BASE_N},{TARGET_N}",
                         help=f"pages per language, comma-separated (default {BASE_N},{TARGET_N})")
@@ -325,8 +332,6 @@ def main(argv: list[str] | None = None) -> int:
     except (BenchError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        empty_trash()
 
     print(f"\nMedian of {args.runs} run(s); pages = Markdown files of both languages; "
           "peak memory = max(ru_maxrss, summed PSS of the process tree).\n")
