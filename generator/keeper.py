@@ -19,7 +19,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no process outlives the command, nothing to wait for
     fcntl = None  # type: ignore[assignment]
 
-from generator.parallel import can_fork
+from generator.parallel import can_fork, outlive
 
 BACKGROUND = False  # set by the command line
 LOCK_FILE = "keep.lock"
@@ -49,14 +49,9 @@ def keep(folder: Path, work: Callable[[], None]) -> None:
         fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except OSError:  # no cache folder to lock: keep nothing rather than race another build
         return
-    fcntl.flock(fd, fcntl.LOCK_EX)  # (another build's keeper may still be writing)
-    if os.fork() != 0:
-        os.close(fd)  # the lock is the child's now: it goes when the child ends
-        return
-    try:  # the child: quiet, and gone when done
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for std in (0, 1, 2):
-            os.dup2(devnull, std)
-        work()
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # (another build's keeper may still be writing)
+        if not outlive(work):  # (the child holds the lock until it ends)
+            work()
     finally:
-        os._exit(0)
+        os.close(fd)

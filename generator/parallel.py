@@ -95,3 +95,19 @@ def _chunks(items: Sequence[T], jobs: int, weight: Callable[[T], int] | None) ->
     if start < len(items):
         chunks.append(items[start:])
     return chunks
+
+
+def outlive(work: Callable[[], None]) -> bool:
+    """Run `work` in a forked process that outlives this one, quiet (its standard streams on /dev/null), and
+    return True; False, having done nothing, where forking is not safe (`can_fork`)."""
+    if not can_fork():
+        return False
+    if os.fork() != 0:
+        return True
+    try:  # the child: quiet, and gone when done
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1, 2):
+            os.dup2(devnull, std)
+        work()
+    finally:
+        os._exit(0)

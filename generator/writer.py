@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from generator.compress import GZ as GZ  # (re-exported: generator/deploy/plan.py skips the siblings)
 from generator.compress import encoders
 from generator.errors import error
-from generator.parallel import can_fork
+from generator.parallel import outlive
 from generator.render import Output
 
 MARKER = ".sitegen"  # in every output folder we made; we replace no folder without it
@@ -242,14 +242,5 @@ def _discard(folder: Path) -> None:
     that outlives it: the new site is in place already, and unlinking some ten thousand files is seconds
     of a build for nothing; what such a process could not finish goes with the next build
     (`remove_stale`)."""
-    if BACKGROUND_REMOVAL and can_fork():
-        if os.fork() != 0:
-            return
-        try:  # the child: quiet, and gone when done
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(devnull, fd)
-            shutil.rmtree(folder, ignore_errors=True)
-        finally:
-            os._exit(0)
-    shutil.rmtree(folder, ignore_errors=True)
+    if not (BACKGROUND_REMOVAL and outlive(lambda: shutil.rmtree(folder, ignore_errors=True))):
+        shutil.rmtree(folder, ignore_errors=True)
