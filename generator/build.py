@@ -21,7 +21,7 @@ import jinja2
 
 from generator import images, keeper, search, state, translations
 from generator.brochure import Prints
-from generator.cache import FOLDER, Cache, CompiledTemplates, code_version, fingerprint, scan
+from generator.cache import FOLDER, Cache, CompiledTemplates, code_version, files_below, fingerprint, scan
 from generator.config import CONFIG_FILE, Config, load_config
 from generator.convert import Bodies
 from generator.discover import PACKAGE_DIR, skipped
@@ -101,6 +101,8 @@ def build(options: BuildOptions, last: BuildState | None = None,
         # (a rebuild under serve knows its last state: it neither takes nor keeps fingerprints)
         inputs = _inputs(root, options, output) if last is None and cache is not None else None
         kept = state.read(cache, output, inputs) if cache is not None and inputs is not None else None
+        if kept is not None and inputs is not None:  # (else the keeper takes them from what this build read)
+            inputs = inputs.stamped()
         clock.lap("config and last state")
         if kept is not None and inputs is not None and kept.pages == inputs.pages and not options.watch:
             return _up_to_date(kept, output, started)
@@ -139,7 +141,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
         result = _result(new_state, output, problems, started, len(written), todo)
         if cache is not None and inputs is not None:
             cache.close()  # (the keeper opens its own connection: it may be another process)
-            keep = _Keep(root, inputs, kept, restored, new_state, result, _marked(scanned, marked),
+            keep = _Keep(root, inputs, kept, restored, new_state, result, scanned, marked,
                          None if todo is None else written)
             keeper.keep(root / FOLDER, keep.run)
         clock.lap("keep state")
@@ -376,7 +378,8 @@ def _restored(config: Config, last: state.Last, problems: Problems, cache: Cache
 @dataclass(frozen=True)
 class _Keep:
     """What a build keeps for the next, once its output is in place (`run`, by generator.keeper): the
-    Markdown its workers spooled, the front matter it parsed and its state; `written`: the files a planned
+    Markdown its workers spooled, the front matter it parsed and its state; `scanned` and `marked`: the
+    pages whose images this build looked at and the last build's `_marked`; `written`: the files a planned
     build replaced (None: all)."""
 
     root: Path
@@ -385,12 +388,14 @@ class _Keep:
     restored: state.Last | None
     new: BuildState
     result: BuildResult
-    marked: frozenset[PageKey]
+    scanned: Site
+    marked: frozenset[PageKey] | None
     written: list[str] | None
 
     def run(self) -> None:
         cache = Cache(self.root)
         new = self.new
+        inputs = self.inputs if self.inputs.pages is not None else self.inputs.stamped(new.sources.stamps())
         try:
             if new.bodies is not None:
                 new.bodies.keep(cache)
@@ -406,7 +411,8 @@ class _Keep:
                      else self.kept.patched(output, written))
             summary = {"pages": list(self.result.pages.items()), "files": self.result.files,  # (in order)
                        "status": [[k, v.as_dict()] for k, v in self.result.status.items()]}
-            state.write(cache, self.inputs, stats, new, self.marked, summary, self.restored, written)
+            state.write(cache, inputs, stats, new, _marked(self.scanned, self.marked), summary, self.restored,
+                        written)
         finally:
             cache.close()
 
@@ -419,15 +425,23 @@ def _digests(output: Path, digests: Mapping[str, str]) -> dict[str, str]:
 
 def _inputs(root: Path, options: BuildOptions, output: Path) -> state.Inputs:
     """Every input, cheaply (sitegen's code, the options, each input file's size and time): all but the
-    Markdown pages as one fingerprint, and each Markdown page. Only an edit of pages alone can be
-    planned: a picture or an attachment beside a page is copied or encoded by a whole build."""
+    Markdown pages as one fingerprint, and the Markdown pages, not yet looked at (`Inputs.stamped`). Only
+    an edit of pages alone can be planned: a picture or an attachment beside a page is copied or encoded
+    by a whole build."""
     content = root / "content"
-    files = scan([content], ignore=skipped)
+    markdown, assets = [], []
+    for entry in files_below(content, skipped):
+        if entry.name.endswith(".md"):
+            markdown.append(entry.path)
+            continue
+        try:
+            st = entry.stat()
+        except OSError:
+            continue
+        assets.append((entry.path, (st.st_size, st.st_mtime_ns)))
     others = scan([p for p in watched(root) if p != content], ignore=skipped)
-    pages = {path: stat for path, stat in files.items() if path.endswith(".md")}
-    assets = sorted(item for item in files.items() if not item[0].endswith(".md"))
     return state.Inputs(fingerprint([code_version(), options.drafts, options.strict, str(output),
-                                     sorted(others.items()), assets]), pages)
+                                     sorted(others.items()), sorted(assets)]), tuple(markdown))
 
 
 def _with_pictures(site: Site, last: Site | None, marked: frozenset[PageKey] | None) -> Site:

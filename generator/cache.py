@@ -17,7 +17,7 @@ import json
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from generator.markdown import Rendered
 
 FOLDER = ".sitegen-cache"
 SPOOL = "spool"  # Markdown converted by a build's workers, until its keeper puts it in the database
-_SCHEMA = 3
+_SCHEMA = 4
 _CODE_DIR = Path(__file__).resolve().parent
 Stats = dict[str, tuple[int, int]]  # path -> (size, modification time in ns)
 
@@ -47,19 +47,19 @@ class Cache:
             # A cache need not wait for the disk (each commit's fsync also flushed the output files being
             # written, in the middle of a build); what an OS crash could damage is checked when read.
             self.db.execute("PRAGMA synchronous=OFF")
-            self.db.execute("CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT)")
+            row = self.db.execute("SELECT value FROM state WHERE key='schema'").fetchone()
+            if row is None or row[0] != f"{_SCHEMA}/{code_version()}":  # (what an older sitegen kept goes)
+                for (table,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+                    self.db.execute(f'DROP TABLE "{table}"')
+                self.db.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT)")
+                self.db.execute("INSERT INTO state VALUES ('schema', ?)", (f"{_SCHEMA}/{code_version()}",))
+            # Markdown: `meta` is the JSON of [toc, problems], `html` the body's UTF-8 (kept as the workers
+            # spooled it: no encoding of megabytes of HTML into JSON and back)
+            self.db.execute("CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, meta TEXT, html BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS frontmatter (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS kept (key TEXT PRIMARY KEY, value BLOB)")
             self.db.execute("CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, value BLOB)")
-            row = self.db.execute("SELECT value FROM state WHERE key='schema'").fetchone()
-            if row is None or row[0] != f"{_SCHEMA}/{code_version()}":
-                self.db.execute("DELETE FROM markdown")
-                self.db.execute("DELETE FROM frontmatter")
-                self.db.execute("DELETE FROM state")
-                self.db.execute("DELETE FROM kept")
-                self.db.execute("DELETE FROM templates")
-                self.db.execute("INSERT INTO state VALUES ('schema', ?)", (f"{_SCHEMA}/{code_version()}",))
         except (OSError, sqlite3.Error):
             self.db = None
 
@@ -77,10 +77,10 @@ class Cache:
             for i in range(0, len(keys), 500):
                 part = keys[i:i + 500]
                 marks = ",".join("?" * len(part))
-                for key, value in self.db.execute(f"SELECT key, value FROM markdown WHERE key IN ({marks})", part):
-                    html, toc, problems = json.loads(value)
-                    out[key] = Rendered(html, tuple(toc), tuple((int(a), str(b)) for a, b in problems))
-        except (sqlite3.Error, ValueError):
+                for key, meta, html in self.db.execute(f"SELECT key, meta, html FROM markdown WHERE key IN ({marks})",
+                                                       part):
+                    out[key] = _rendered(bytes(html).decode("utf-8"), *json.loads(meta))
+        except (sqlite3.Error, ValueError, TypeError):  # (damaged: as if nothing was kept)
             return {}
         return out
 
@@ -92,13 +92,14 @@ class Cache:
             return False
 
     def put_markdown(self, items: Iterable[tuple[str, Rendered]]) -> None:
+        self._put_markdown((key, _meta(r.toc, r.problems), r.html.encode("utf-8")) for key, r in items)
+
+    def _put_markdown(self, rows: Iterable[tuple[str, str, bytes | memoryview]]) -> None:
         if self.db is None:
             return
-        rows = [(key, json.dumps([r.html, list(r.toc), [list(p) for p in r.problems]], ensure_ascii=False))
-                for key, r in items]
         try:
             self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR REPLACE INTO markdown VALUES (?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO markdown VALUES (?, ?, ?)", rows)
             self.db.execute("COMMIT")
         except sqlite3.Error:
             pass
@@ -115,24 +116,13 @@ class Cache:
         for file in names:
             path = folder / file
             try:
-                data = path.read_bytes() if file.startswith(f"{name}-") else b""
+                data = memoryview(path.read_bytes() if file.startswith(f"{name}-") else b"")
                 path.unlink()
             except OSError:
                 continue
-            items: list[tuple[str, Rendered]] = []
-            at = 0
-            while at + 8 <= len(data):
-                size = int.from_bytes(data[at:at + 8], "little")
-                try:
-                    records = loads(data[at + 8:at + 8 + size])
-                except Exception:  # noqa: BLE001 - a damaged or cut-off record: the rest of the file is lost
-                    break
-                for lang, rel, html, toc, problems in records:
-                    key = key_of((lang, rel))
-                    if key is not None:
-                        items.append((key, Rendered(html, tuple(toc), tuple(problems))))
-                at += 8 + size
-            self.put_markdown(items)
+            self._put_markdown((key, _meta(toc, problems), html)
+                               for lang, rel, html, toc, problems in _spooled(data)
+                               if (key := key_of((lang, rel))) is not None)
 
     # -- checked front matter, by a digest of its text ---------------------------------------------------
     def get_frontmatter(self) -> dict[str, str]:
@@ -184,11 +174,20 @@ class Cache:
 
 def spool_markdown(site_root: Path, name: str, items: Iterable[tuple[tuple[str, str], Rendered]]) -> None:
     """Append converted Markdown (page key, rendered) to this process's file of the build `name`'s spool in
-    the cache of `site_root`, for `Cache.merge_spool`: a worker's share of the cache, at the cost of a write."""
-    records = [(lang, rel, r.html, r.toc, r.problems) for (lang, rel), r in items]
-    if not records:
+    the cache of `site_root`, for `Cache.merge_spool`: a worker's share of the cache, at the cost of a write.
+
+    A record is two lengths (8 bytes each), a JSON header ([lang, rel, bytes of HTML, toc, problems] per
+    page) and the pages' HTML, UTF-8, one after another: the HTML is encoded once, as SQLite will keep it.
+    (Only this build's keeper reads it, in the same boot; other builds' spools are deleted unread.)"""
+    header, bodies = [], []
+    for (lang, rel), r in items:
+        html = r.html.encode("utf-8")
+        header.append([lang, rel, len(html), r.toc, r.problems])
+        bodies.append(html)
+    if not header:
         return
-    data = dumps(records)
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = b"".join(bodies)
     folder = site_root / FOLDER / SPOOL
     try:
         folder.mkdir(exist_ok=True)
@@ -196,11 +195,42 @@ def spool_markdown(site_root: Path, name: str, items: Iterable[tuple[tuple[str, 
     except OSError:
         return
     try:
-        os.write(fd, len(data).to_bytes(8, "little") + data)
+        os.write(fd, len(head).to_bytes(8, "little") + len(body).to_bytes(8, "little") + head + body)
     except OSError:
         pass
     finally:
         os.close(fd)
+
+
+def _spooled(data: memoryview) -> Iterator[tuple[str, str, memoryview, list[Any], list[Any]]]:
+    """The records of a spool file (lang, rel, HTML as UTF-8, toc, problems), up to the first that is cut
+    off or damaged (a build stopped while writing it)."""
+    at = 0
+    while at + 16 <= len(data):
+        head_size = int.from_bytes(data[at:at + 8], "little")
+        body_size = int.from_bytes(data[at + 8:at + 16], "little")
+        start, end = at + 16 + head_size, at + 16 + head_size + body_size
+        if end > len(data):
+            return
+        try:
+            header = json.loads(bytes(data[at + 16:start]))
+            sizes = sum(size for _lang, _rel, size, _toc, _problems in header)
+        except (ValueError, TypeError):
+            return
+        if sizes != body_size:
+            return
+        for lang, rel, size, toc, problems in header:
+            yield lang, rel, data[start:start + size], toc, problems
+            start += size
+        at = end
+
+
+def _meta(toc: Iterable[Any], problems: Iterable[Any]) -> str:
+    return json.dumps([list(toc), [list(p) for p in problems]], ensure_ascii=False, separators=(",", ":"))
+
+
+def _rendered(html: str, toc: list[Any], problems: list[Any]) -> Rendered:
+    return Rendered(html, tuple(toc), tuple((int(line), str(message)) for line, message in problems))
 
 
 # -- values kept as pickles ------------------------------------------------------------------------------
@@ -293,33 +323,41 @@ def scan(folders: Iterable[Path], ignore: Callable[[str], bool] | None = None) -
     """Size and modification time of every file below `folders` (or of `folders` that are files), but
     names that `ignore` says are no input; symbolic links to folders are not followed."""
     out: Stats = {}
-
-    def walk(folder: str) -> None:
-        try:
-            entries = os.scandir(folder)
-        except OSError:
-            return
-        with entries:
-            for entry in entries:
-                if ignore is not None and ignore(entry.name):
-                    continue
+    for top in folders:
+        if top.is_dir():
+            for entry in files_below(top, ignore):
                 try:
-                    if entry.is_dir(follow_symlinks=False):
-                        walk(entry.path)
-                        continue
                     st = entry.stat()
                 except OSError:
                     continue
-                if not entry.is_dir():
-                    out[entry.path] = (st.st_size, st.st_mtime_ns)
-
-    for top in folders:
-        if top.is_dir():
-            walk(str(top))
+                out[entry.path] = (st.st_size, st.st_mtime_ns)
         elif top.is_file():
             st = top.stat()
             out[str(top)] = (st.st_size, st.st_mtime_ns)
     return out
+
+
+def files_below(folder: str | Path, ignore: Callable[[str], bool] | None = None) -> Iterator[os.DirEntry[str]]:
+    """Every file below `folder` (unless `ignore` says its name, or a folder's on its way, is no input),
+    not looked at (no stat where the folder's listing tells files from folders); symbolic links to
+    folders are not followed."""
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return
+    with entries:
+        for entry in entries:
+            if ignore is not None and ignore(entry.name):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    yield from files_below(entry.path, ignore)
+                    continue
+                if entry.is_dir():  # a link to a folder
+                    continue
+            except OSError:
+                continue
+            yield entry
 
 
 def fingerprint(parts: Iterable[object]) -> str:

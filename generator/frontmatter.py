@@ -57,14 +57,11 @@ class SourceCache:
 
     def load_all(self, paths: list[Path]) -> tuple[dict[Path, Source], list[Problem]]:
         """The Source of each readable, valid path (new and changed files are parsed on all cores), and
-        the problems of the others."""
+        the problems of the others. A file seen before is looked at (stat) here; the others only where they
+        are read (one stat per source)."""
         from generator.parallel import map_chunks
 
-        stamps = {}
-        for path in paths:
-            st = path.stat()
-            stamps[path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
-        todo = [p for p in paths if (hit := self._items.get(p)) is None or hit[0] != stamps[p]]
+        todo = [p for p in paths if (hit := self._items.get(p)) is None or hit[0] != _stamp(p)]
         problems: list[Problem] = []
         known = self._store.get_frontmatter() if self._store is not None and todo else {}
         results: list[Parsed] = []
@@ -72,15 +69,19 @@ class SourceCache:
             results = [r for r in _parse_chunk({"known": known, "only_known": True}, todo) if r[1] is not None]
             done = {r[0] for r in results}
             todo = [p for p in todo if p not in done]
-        for path, found, kept in results + map_chunks(_parse_chunk, todo, {"keep": self._store is not None}):
+        for path, found, kept, stamp in results + map_chunks(_parse_chunk, todo, {"keep": self._store is not None}):
             if isinstance(found, Source):
-                self._items[path] = (stamps[path], found)
+                self._items[path] = (stamp, found)
                 if kept:
                     self.pending[kept] = found
             else:
                 self._items.pop(path, None)
                 problems.extend(found or ())
         return {p: self._items[p][1] for p in paths if p in self._items}, problems
+
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        """The size and modification time of each file parsed, as it was read."""
+        return {str(path): (size, mtime) for path, ((mtime, _ctime, size), _source) in self._items.items()}
 
     def keep(self, store: FrontMatterStore) -> None:
         """Put the front matter parsed since the last call into `store` (a value JSON cannot tell apart
@@ -96,31 +97,44 @@ class SourceCache:
             store.put_frontmatter(rows)
 
 
-Parsed = tuple[Path, "Source | list[Problem] | None", str | None]  # None: not known; then the digest to keep
+Stamp = tuple[int, int, int]  # a file's modification and change times (ns) and size, as it was read
+Parsed = tuple[Path, "Source | list[Problem] | None", str | None, Stamp]  # None: not known; the digest to keep
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        st = os.stat(path)
+    except OSError:  # gone: read again, which says what is wrong
+        return None
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_size
 
 
 def _parse_chunk(state: dict[str, Any], paths: Sequence[Path]) -> list[Parsed]:
-    """Each file's Source (from `state["known"]` front matter when its digest is there) or problems, and
-    the digest of its front matter when it was parsed here (if `state["keep"]`), for `SourceCache.keep`."""
+    """Each file's Source (from `state["known"]` front matter when its digest is there) or problems, the
+    digest of its front matter when it was parsed here (if `state["keep"]`), for `SourceCache.keep`, and the
+    file's stamp as it was read."""
     known: dict[str, str] = state.get("known", {})
     out: list[Parsed] = []
     for path in paths:
+        stamp: Stamp = (0, 0, -1)
         try:
-            text = read_text(path)
+            text, stamp = read_stamped(path)
             fm, body, body_line = split(text, path)
             digest = hashlib.sha256(fm.encode("utf-8", "surrogatepass")).hexdigest()[:40] if fm is not None else ""
             hit = known.get(digest) if digest else None
             if hit is not None:
                 meta, lines = json.loads(hit, object_hook=_decode)
-                out.append((path, Source(meta, body, body_line, lines, text_digest(text)), None))
+                out.append((path, Source(meta, body, body_line, lines, text_digest(text)), None, stamp))
                 continue
             if state.get("only_known"):
-                out.append((path, None, None))
+                out.append((path, None, None, stamp))
                 continue
             source = parse(text, path)
-            out.append((path, source, (digest or None) if state.get("keep") else None))
+            out.append((path, source, (digest or None) if state.get("keep") else None, stamp))
         except SitegenError as exc:
-            out.append((path, exc.problems, None))
+            out.append((path, exc.problems, None, stamp))
+        except OSError as exc:  # (gone since it was found, or not readable by this user)
+            out.append((path, error(path, f"cannot read this file: {exc.strerror or exc}").problems, None, stamp))
     return out
 
 
@@ -166,9 +180,15 @@ def text_digest(text: str) -> str:
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (BOM and CRLF accepted) as NFC text, or raise a located error."""
+    return read_stamped(path)[0]
+
+
+def read_stamped(path: Path) -> tuple[str, Stamp]:
+    """`read_text`, and the file's stamp (times and size) as it was opened."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # plain system calls: a file object costs a few more
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise error(path, f"file too large ({size / 1048576:.1f} MiB; the limit is "
                               f"{MAX_FILE_BYTES // 1048576} MiB): split it into several pages")
@@ -185,7 +205,7 @@ def read_text(path: Path) -> str:
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise error(path, f"not valid UTF-8 at byte {exc.start}: save the file as UTF-8", line, col) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", text), (st.st_mtime_ns, st.st_ctime_ns, size)
 
 
 def split(text: str, path: Path | str) -> tuple[str | None, str, int]:

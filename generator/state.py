@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import os
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -111,10 +112,31 @@ def _restore(config: Config, structure: Any, entries: dict[PageKey, Entry], dige
 @dataclass(frozen=True)
 class Inputs:
     """What a build is made from, cheaply: a fingerprint of everything but the Markdown pages (sitegen's
-    code, the options, every other input file's size and time), and each Markdown page's size and time."""
+    code, the options, every other input file's size and time), the Markdown pages, and each one's size
+    and time (`pages`). Those are taken before anything is read where a kept state may be used
+    (`stamped()`); a build without one has them from reading the pages (`stamped(read)`, by its keeper):
+    each page is looked at once."""
 
     others: str
-    pages: Stats
+    markdown: tuple[str, ...]
+    pages: Stats | None = None  # None: not taken yet
+
+    def stamped(self, read: Mapping[str, tuple[int, int]] | None = None) -> Inputs:
+        """These inputs with each page's size and time: as the build found it when it read it (`read`),
+        else as it is now (the pages it did not read, or all)."""
+        read = read or {}
+        pages: Stats = {}
+        for path in self.markdown:
+            stamp = read.get(path)
+            if stamp is None:
+                try:
+                    st = os.stat(path)
+                except OSError:  # gone
+                    continue
+                stamp = (st.st_size, st.st_mtime_ns)
+            pages[path] = stamp
+        pages.update(read)  # (and a page added after the build listed them, as read)
+        return dataclasses.replace(self, pages=pages)
 
 
 @dataclass(frozen=True)
@@ -128,8 +150,8 @@ class Kept:
     summary: dict[str, Any]
 
     def changed(self, inputs: Inputs) -> set[Path]:
-        """The Markdown pages edited, added or removed since."""
-        now, then = inputs.pages, self.pages
+        """The Markdown pages edited, added or removed since (`inputs` stamped)."""
+        now, then = inputs.pages or {}, self.pages
         return {Path(p) for p in now.keys() | then.keys() if now.get(p) != then.get(p)}
 
     def last(self, config: Config) -> Last | None:
@@ -178,6 +200,7 @@ def write(cache: Any, inputs: Inputs, output: Stats, build: Any, marked: frozens
     """Keep this build's state (a `generator.build.BuildState`) for the next one. With the `last` build it
     started from and the output files it `written` (None: all), only the shards that changed are written."""
     site, outline, deps = build.site, build.outline, build.deps
+    assert inputs.pages is not None, "stamped inputs"
     blobs = {"inputs": inputs.others.encode(),
              "head": dumps({"pages": inputs.pages, "output": _output_digest(output), "marked": marked,
                             "summary": summary})}

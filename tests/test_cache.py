@@ -1,4 +1,4 @@
-"""The build cache (generator/cache.py): checked front matter kept between builds gives the same sources."""
+"""The build cache (generator/cache.py): front matter and Markdown kept between builds come back as they were made."""
 
 from __future__ import annotations
 
@@ -50,3 +50,55 @@ def test_a_kept_entry_is_used_instead_of_parsing(tmp_path: Path):
         assert found[tmp_path / "a.md"].meta["title"] == "Đã lưu"
     finally:
         store.close()
+
+
+def test_a_file_gone_after_it_was_found_is_a_located_problem_and_one_read_back_is_stamped(tmp_path: Path):
+    write_files(tmp_path, {"a.md": page("A", "Thân.")})
+    sources = SourceCache()
+    found, bad = sources.load_all([tmp_path / "a.md", tmp_path / "gone.md"])
+    assert list(found) == [tmp_path / "a.md"]
+    (problem,) = bad
+    assert "gone.md" in str(problem) and "cannot read this file" in str(problem)
+    again, _ = sources.load_all([tmp_path / "a.md"])
+    assert again[tmp_path / "a.md"] is found[tmp_path / "a.md"]  # (the stamp taken as it was read matches)
+    (tmp_path / "a.md").write_text(page("A đã sửa", "Thân."), encoding="utf-8")
+    edited, _ = sources.load_all([tmp_path / "a.md"])
+    assert edited[tmp_path / "a.md"].meta["title"] == "A đã sửa"
+
+
+def test_markdown_kept_in_the_cache_comes_back_the_same(tmp_path: Path):
+    from generator.markdown import Rendered
+
+    rendered = Rendered("<h2 id=\"muc\">Mục \"một\"</h2>\n<p>Đoạn văn.</p>",
+                        ({"level": 2, "id": "muc", "name": "Mục \"một\"", "children": []},), ((3, "unsafe link"),))
+    cache = Cache(tmp_path)
+    try:
+        cache.put_markdown([("k", rendered)])
+        assert cache.get_markdown(["k", "missing"]) == {"k": rendered}
+        assert cache.db is not None
+        cache.db.execute("UPDATE markdown SET meta='[not json'")  # damaged: as if nothing were kept
+        assert cache.get_markdown(["k"]) == {}
+    finally:
+        cache.close()
+
+
+def test_a_cache_kept_by_another_version_is_emptied_and_made_anew(tmp_path: Path):
+    import sqlite3
+
+    from generator.markdown import Rendered
+
+    (tmp_path / ".sitegen-cache").mkdir()
+    old = sqlite3.connect(tmp_path / ".sitegen-cache" / "cache.sqlite3")
+    old.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT)")
+    old.execute("INSERT INTO state VALUES ('schema', '3/0123456789abcdef')")
+    old.execute("CREATE TABLE markdown (key TEXT PRIMARY KEY, value TEXT)")  # (the columns of that version)
+    old.execute("INSERT INTO markdown VALUES ('k', '[\"<p>old</p>\", [], []]')")
+    old.commit()
+    old.close()
+    cache = Cache(tmp_path)
+    try:
+        assert cache.get_markdown(["k"]) == {}
+        cache.put_markdown([("k", Rendered("<p>mới</p>", (), ()))])
+        assert cache.get_markdown(["k"]) == {"k": Rendered("<p>mới</p>", (), ())}
+    finally:
+        cache.close()

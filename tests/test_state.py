@@ -85,13 +85,13 @@ def test_an_edit_reads_only_the_pages_it_renders_again(make_site, monkeypatch):
     write_files(site_dir, {"content/vi/tin/n5.md": page("Tin 5", "Nội dung mới.", date="2024-01-06", tags="[a]",
                                                         sources="[{title: Niên giám, date: 2024-03-01}]")})
     read: list[str] = []
-    real = frontmatter.read_text
+    real = frontmatter.read_stamped
 
-    def counting(path: Path | str) -> str:
+    def counting(path: Path) -> tuple[str, frontmatter.Stamp]:
         read.append(Path(path).relative_to(site_dir / "content").as_posix())
         return real(path)
 
-    monkeypatch.setattr(frontmatter, "read_text", counting)
+    monkeypatch.setattr(frontmatter, "read_stamped", counting)  # (read_text reads through it too)
     result = build_site(BuildOptions(site=site_dir))
     assert not result.full and result.rendered < 20, result  # of 64 pages
     assert "vi/tin/n5.md" in read
@@ -129,3 +129,32 @@ def test_the_example_site_rebuilds_an_edit_as_a_clean_build_does(tmp_path):
     assert result.exit_code == 0 and "Rebuilt " in result.output, result.output
     assert build(site_dir, "--output", tmp_path / "clean", "--no-cache").exit_code == 0
     assert tree_digest(site_dir / "output") == tree_digest(tmp_path / "clean")
+
+
+def test_a_cold_build_looks_at_each_page_once_and_keeps_them_as_read(make_site, monkeypatch):
+    site_dir = _site(make_site)
+    stats: list[str] = []
+    real_stat = frontmatter.os.stat
+
+    def counting(path, *args, **kwargs):
+        if str(path).endswith(".md"):
+            stats.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setenv("SITEGEN_JOBS", "1")  # (here, where os.stat is counted)
+    monkeypatch.setattr(frontmatter.os, "stat", counting)  # (the os module: state's stat too)
+    result = build_site(BuildOptions(site=site_dir))  # (kept in this process, before it returns)
+    assert result.full and stats == []  # each page fstat'ed as it was read, not stat'ed as well
+    monkeypatch.undo()
+    again = build_site(BuildOptions(site=site_dir))
+    assert again.up_to_date, again  # the sizes and times kept are what a scan finds
+
+
+def test_inputs_are_stamped_as_read_and_the_pages_not_read_as_they_are(tmp_path: Path):
+    write_files(tmp_path, {"a.md": "A", "b.md": "BB"})
+    a, b, c = (str(tmp_path / name) for name in ("a.md", "b.md", "c.md"))
+    inputs = state.Inputs("others", (a, b, str(tmp_path / "gone.md")))
+    stamped = inputs.stamped({a: (1, 5), c: (3, 7)})  # c.md: read, though added after the pages were listed
+    st = Path(b).stat()
+    assert stamped.pages == {a: (1, 5), b: (2, st.st_mtime_ns), c: (3, 7)}
+    assert inputs.pages is None and stamped.others == "others"
