@@ -84,8 +84,10 @@ class SourceCache:
         return {str(path): (size, mtime) for path, ((mtime, _ctime, size), _source) in self._items.items()}
 
     def keep(self, store: FrontMatterStore) -> None:
-        """Put the front matter parsed since the last call into `store` (a value JSON cannot tell apart
-        from another is not kept: it is parsed every time)."""
+        """Put the front matter parsed so far into `store` (a value JSON cannot tell apart from another is not
+        kept: it is parsed every time). A build keeps once: what is parsed after (the edits under `sitegen
+        serve`) is not collected for keeping."""
+        self._store = None
         rows = []
         for digest, source in self.pending.items():
             try:

@@ -102,3 +102,19 @@ def test_a_cache_kept_by_another_version_is_emptied_and_made_anew(tmp_path: Path
         assert cache.get_markdown(["k"]) == {"k": Rendered("<p>mới</p>", (), ())}
     finally:
         cache.close()
+
+
+def test_once_kept_front_matter_parsed_later_is_not_collected(tmp_path: Path):
+    write_files(tmp_path, {"a.md": page("A", "Thân.")})
+    store = Cache(tmp_path)
+    try:
+        sources = SourceCache(store=store)
+        sources.load_all([tmp_path / "a.md"])
+        sources.keep(store)
+        for n in range(3):  # as `sitegen serve` parses each save of a page, with no keeper after its first build
+            (tmp_path / "a.md").write_text(page(f"A {n}", "Thân."), encoding="utf-8")
+            found, _ = sources.load_all([tmp_path / "a.md"])
+            assert found[tmp_path / "a.md"].meta["title"] == f"A {n}"
+        assert sources.pending == {}
+    finally:
+        store.close()

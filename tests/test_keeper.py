@@ -30,6 +30,8 @@ def work():
 
 started = time.perf_counter()
 keeper.keep(folder, work)
+assert not (folder / "kept").exists()  # left for the end of the command
+keeper.finish()
 print(f"{time.perf_counter() - started:.3f}", (folder / "kept").exists())
 """
 
