@@ -341,23 +341,23 @@ def files_below(folder: str | Path, ignore: Callable[[str], bool] | None = None)
     """Every file below `folder` (unless `ignore` says its name, or a folder's on its way, is no input),
     not looked at (no stat where the folder's listing tells files from folders); symbolic links to
     folders are not followed."""
-    try:
-        entries = os.scandir(folder)
-    except OSError:
-        return
-    with entries:
-        for entry in entries:
-            if ignore is not None and ignore(entry.name):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    yield from files_below(entry.path, ignore)
+    stack = [str(folder)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if ignore is not None and ignore(entry.name):
                     continue
-                if entry.is_dir():  # a link to a folder
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif not entry.is_dir():  # (a link to a folder is not followed)
+                        yield entry
+                except OSError:
                     continue
-            except OSError:
-                continue
-            yield entry
 
 
 def fingerprint(parts: Iterable[object]) -> str:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -251,10 +252,42 @@ def open_page(browser: Any, server: str, path: str, width: int = 1280, height: i
     page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    watch_network(page)
     page.goto(server + path)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.problems = problems
     return page
+
+
+QUIET_SECONDS = 0.15  # (pages come from a server on this machine: a request follows another within ms)
+
+
+def watch_network(page: Any) -> None:
+    """Count the requests `page` has in flight, for `settle` (call it before the page navigates)."""
+    state = page.sitegen_network = {"in_flight": 0, "since": time.monotonic()}
+
+    def started(_request: Any) -> None:
+        state["in_flight"] += 1
+        state["since"] = time.monotonic()
+
+    def ended(_request: Any) -> None:
+        state["in_flight"] -= 1
+        state["since"] = time.monotonic()
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
+
+
+def settle(page: Any, timeout: float = 30.0) -> None:
+    """Wait until `page` (`watch_network`ed) has loaded and made no request for QUIET_SECONDS. Playwright's
+    "networkidle" waits 500 ms of quiet: most of a page's time here, and of the browser tests'."""
+    page.wait_for_load_state("load")
+    state, deadline = page.sitegen_network, time.monotonic() + timeout
+    while state["in_flight"] > 0 or time.monotonic() - state["since"] < QUIET_SECONDS:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{page.url}: still loading after {timeout} s ({state['in_flight']} requests)")
+        page.wait_for_timeout(20)  # (Playwright delivers the page's events while it waits)
 
 
 # The search page has drawn the results of `query` (the status names it, and the list is not busy).

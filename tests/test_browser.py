@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, need, open_page, serve_folder
+from conftest import REPO, need, open_page, serve_folder, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -48,7 +48,8 @@ def test_switcher_lands_on_the_translated_page(browser, server, name):
     for lang, other in (("vi", "en"), ("en", "vi")):
         page = open_page(browser, server, PAGES[name][lang])
         page.click(f'.switcher a[hreflang="{other}"]')
-        page.wait_for_load_state("networkidle")
+        page.wait_for_url(f"**/{other}/**")
+        settle(page)
         assert page.url == server + PAGES[name][other]
         assert page.evaluate("document.documentElement.lang") == other
         assert page.get_attribute(".switcher [aria-current]", "lang") == other

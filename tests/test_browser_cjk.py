@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import open_page, search_results
+from conftest import open_page, search_results, settle, watch_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,11 +37,12 @@ def test_every_cjk_page_fits_a_phone_and_its_switcher_lands_on_a_page(browser, s
     page.on("console", lambda m: seen.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: seen.append(f"page error: {e}"))
     page.on("response", lambda r: seen.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    watch_network(page)
     problems, targets = [], set()
     for path in pages:
         seen.clear()
         page.goto(server + path)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         if seen:
             problems.append((path, list(seen)))
         if page.evaluate("document.documentElement.lang") != lang:
