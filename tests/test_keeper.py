@@ -101,3 +101,19 @@ def test_the_spool_of_this_build_is_merged_under_its_keys_and_a_cut_record_dropp
         assert not any(folder.iterdir())  # the other build's spool is gone too, unread
     finally:
         cache.close()
+
+
+def test_a_damaged_spool_header_ends_the_merge_there(tmp_path: Path):
+    cache = Cache(tmp_path)
+    try:
+        spool_markdown(tmp_path, "b", [(("vi", "a.md"), Rendered("<p>một</p>", (), ()))])
+        spool_markdown(tmp_path, "b", [(("vi", "b.md"), Rendered("<p>hai</p>", (), ()))])
+        (mine,) = (tmp_path / ".sitegen-cache" / SPOOL).glob("b-*")
+        data = bytearray(mine.read_bytes())
+        second = 16 + int.from_bytes(data[:8], "little") + int.from_bytes(data[8:16], "little")
+        data[second + 16:second + 20] = b"\xff\xfe\xfd\xfc"  # the second record's header, garbled
+        mine.write_bytes(bytes(data))
+        cache.merge_spool("b", {("vi", "a.md"): "k1", ("vi", "b.md"): "k2"}.get)
+        assert cache.get_markdown(["k1", "k2"]) == {"k1": Rendered("<p>một</p>", (), ())}
+    finally:
+        cache.close()
