@@ -66,6 +66,7 @@ def cli() -> None:
 def build_command(site: Path, output: Path | None, drafts: bool, strict: bool, no_cache: bool, timings: bool,
                   debug: bool) -> None:
     """Build the site into the output folder."""
+    keeper.AT_EXIT = True  # (this process ends with the build: `main` forks the keeper last)
     with _reported(debug):
         result = build(BuildOptions(site=site, output=output, drafts=drafts, strict=strict, progress=True,
                                     cache=not no_cache, digests=False))  # (the state is not used here)

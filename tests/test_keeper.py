@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import SITE_YAML, page, run_process, write_files
 from generator import keeper
 from generator.cache import SPOOL, Cache, spool_markdown
@@ -21,6 +23,7 @@ from generator import keeper, parallel
 folder = Path(sys.argv[1])
 assert parallel.can_fork(), "nothing else runs here yet"
 keeper.BACKGROUND = True
+keeper.AT_EXIT = sys.argv[2] == "at-exit"  # (`sitegen build`; else as `sitegen serve`'s first build)
 
 
 def work():
@@ -30,17 +33,19 @@ def work():
 
 started = time.perf_counter()
 keeper.keep(folder, work)
-assert not (folder / "kept").exists()  # left for the end of the command
+assert (folder / keeper.LOCK_FILE).exists() != keeper.AT_EXIT  # at exit: nothing started yet
 keeper.finish()
 print(f"{time.perf_counter() - started:.3f}", (folder / "kept").exists())
 """
 
 
-def test_the_keeper_outlives_the_command_and_the_next_build_waits_for_it(tmp_path: Path):
+@pytest.mark.parametrize("when", ["at-exit", "at-once"])
+def test_the_keeper_outlives_the_command_and_the_next_build_waits_for_it(tmp_path: Path, when: str):
     """(In a process of its own: this test process may have threads running, under which nothing forks.)"""
     script = tmp_path / "slow_keeper.py"
     script.write_text(SLOW_KEEPER, encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path), when], capture_output=True, text=True,
+                          timeout=60)
     assert proc.returncode == 0, proc.stderr
     seconds, kept_already = proc.stdout.split()
     assert float(seconds) < 1.0 and kept_already == "False"  # the command did not wait for it
