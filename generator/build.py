@@ -144,6 +144,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
             keep = _Keep(root, inputs, kept, restored, new_state, result, scanned, marked,
                          None if todo is None else written)
             keeper.keep(root / FOLDER, keep.run)
+            sources.detach()  # (the keeper has what it needs, now or in the process it is forked into)
         clock.lap("keep state")
         return dataclasses.replace(result, timings=clock.laps)
 

@@ -83,11 +83,15 @@ class SourceCache:
         """The size and modification time of each file parsed, as it was read."""
         return {str(path): (size, mtime) for path, ((mtime, _ctime, size), _source) in self._items.items()}
 
+    def detach(self) -> None:
+        """Collect nothing more for keeping: a build keeps once, and what is parsed after (the edits under
+        `sitegen serve`, whose first build's keeper may be another process) has no keeper."""
+        self._store = None
+
     def keep(self, store: FrontMatterStore) -> None:
         """Put the front matter parsed so far into `store` (a value JSON cannot tell apart from another is not
-        kept: it is parsed every time). A build keeps once: what is parsed after (the edits under `sitegen
-        serve`) is not collected for keeping."""
-        self._store = None
+        kept: it is parsed every time), and `detach`."""
+        self.detach()
         rows = []
         for digest, source in self.pending.items():
             try:

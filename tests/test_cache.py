@@ -118,3 +118,18 @@ def test_once_kept_front_matter_parsed_later_is_not_collected(tmp_path: Path):
         assert sources.pending == {}
     finally:
         store.close()
+
+
+def test_edits_after_a_kept_build_collect_no_front_matter_to_keep(make_site):
+    from generator.build import Builder, BuildOptions
+
+    site = make_site({"content/vi/_index.md": page("Trang chủ", "Xin chào."),
+                      "content/en/_index.md": page("Home", "Hello."),
+                      "content/vi/tin/a.md": page("A", "Thân.")})
+    builder = Builder(BuildOptions(site=site, watch=True))  # as `sitegen serve` holds it
+    builder.full()
+    assert builder.state is not None
+    for n in range(3):
+        (site / "content/vi/tin/a.md").write_text(page(f"A {n}", "Thân."), encoding="utf-8")
+        builder.update([site / "content/vi/tin/a.md"])
+    assert builder.state.sources.pending == {}
