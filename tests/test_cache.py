@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import REPO, page, write_files
@@ -37,19 +39,26 @@ def test_front_matter_from_the_cache_is_what_parsing_gives(tmp_path: Path):
         store.close()
 
 
-def test_a_kept_entry_is_used_instead_of_parsing(tmp_path: Path):
-    write_files(tmp_path, {"a.md": page("Gốc", "Thân.")})
+@contextmanager
+def _one_page_kept(tmp_path: Path, title: str) -> Iterator[tuple[Cache, SourceCache]]:
+    """A cache holding the front matter of a.md (`title`), and the sources that kept it."""
+    write_files(tmp_path, {"a.md": page(title, "Thân.")})
     store = Cache(tmp_path)
     try:
         sources = SourceCache(store=store)
         sources.load_all([tmp_path / "a.md"])
         sources.keep(store)
+        yield store, sources
+    finally:
+        store.close()
+
+
+def test_a_kept_entry_is_used_instead_of_parsing(tmp_path: Path):
+    with _one_page_kept(tmp_path, "Gốc") as (store, _):
         (digest, value), = store.get_frontmatter().items()
         store.put_frontmatter([(digest, value.replace("Gốc", "Đã lưu"))])
         found, _ = SourceCache(store=store).load_all([tmp_path / "a.md"])
         assert found[tmp_path / "a.md"].meta["title"] == "Đã lưu"
-    finally:
-        store.close()
 
 
 def test_a_file_gone_after_it_was_found_is_a_located_problem_and_one_read_back_is_stamped(tmp_path: Path):
@@ -105,19 +114,12 @@ def test_a_cache_kept_by_another_version_is_emptied_and_made_anew(tmp_path: Path
 
 
 def test_once_kept_front_matter_parsed_later_is_not_collected(tmp_path: Path):
-    write_files(tmp_path, {"a.md": page("A", "Thân.")})
-    store = Cache(tmp_path)
-    try:
-        sources = SourceCache(store=store)
-        sources.load_all([tmp_path / "a.md"])
-        sources.keep(store)
+    with _one_page_kept(tmp_path, "A") as (_, sources):
         for n in range(3):  # as `sitegen serve` parses each save of a page, with no keeper after its first build
             (tmp_path / "a.md").write_text(page(f"A {n}", "Thân."), encoding="utf-8")
             found, _ = sources.load_all([tmp_path / "a.md"])
             assert found[tmp_path / "a.md"].meta["title"] == f"A {n}"
         assert sources.pending == {}
-    finally:
-        store.close()
 
 
 def test_edits_after_a_kept_build_collect_no_front_matter_to_keep(make_site):
