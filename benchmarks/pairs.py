@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build_speed  # noqa: E402
 import corpus  # noqa: E402
-from measure import empty_trash, run, warm  # noqa: E402
+from measure import empty_trash  # noqa: E402
 from stages import stage_times  # noqa: E402
 
 WORK = build_speed.WORK
@@ -39,11 +39,9 @@ def median_of(runs: Runs, stage: str) -> float:
 
 
 def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str]) -> tuple[float, dict[str, float]]:
-    """Seconds of one cold build, and its stages."""
+    """Seconds of one cold build, and its stages (its keeper waited for, untimed)."""
     build_speed.clean(site, output)
-    warm(site)
-    m = build_speed.checked(run([*tool.command(site, output), "--timings", *extra], cwd=tool.src), "build")
-    build_speed.wait_for_keeper(site)
+    m = build_speed.build(tool, site, output, "build", "--timings", *extra)
     return m.seconds, stage_times(m.output)
 
 
@@ -71,6 +69,7 @@ def main() -> None:
             print(f"  pair {n + 1}/{args.pairs}: A {runs['A'][-1][0]:.2f} s, B {runs['B'][-1][0]:.2f} s", flush=True)
     finally:
         build_speed.clean(site, output)
+        empty_trash()
     print(f"\nA: {a[0].src} {args.a_args}\nB: {b[0].src} {args.b_args}\n")
     stages = list(runs["A"][0][1])
     print(f"{'':28} {'A':>8} {'B':>8}")
@@ -79,7 +78,6 @@ def main() -> None:
     ratios = [bs / as_ for (as_, _), (bs, _) in zip(runs["A"], runs["B"], strict=True)]
     print(f"\nB ÷ A, median of the {args.pairs} pairs: {statistics.median(ratios):.3f} "
           f"(pairs from {min(ratios):.3f} to {max(ratios):.3f})")
-    empty_trash()
 
 
 if __name__ == "__main__":
