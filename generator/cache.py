@@ -188,19 +188,35 @@ def spool_markdown(site_root: Path, name: str, items: Iterable[tuple[tuple[str, 
     if not header:
         return
     head = pickle.dumps(header, protocol=5)
-    body = b"".join(bodies)
+    size = sum(len(b) for b in bodies)
+    record = [len(head).to_bytes(8, "little") + size.to_bytes(8, "little") + head, *bodies]
     folder = site_root / FOLDER / SPOOL
     try:
         folder.mkdir(exist_ok=True)
         fd = os.open(folder / f"{name}-{os.getpid()}", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
     except OSError:
         return
-    try:
-        os.write(fd, len(head).to_bytes(8, "little") + len(body).to_bytes(8, "little") + head + body)
+    try:  # (one write of the parts as they are, not a copy of them joined)
+        _write_all(fd, record)
     except OSError:
         pass
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, parts: list[bytes]) -> None:
+    """Write `parts` one after another, gathered into as few system calls as the system allows."""
+    views = [memoryview(p) for p in parts if p]
+    limit = os.sysconf("SC_IOV_MAX") if hasattr(os, "writev") else 1
+    while views:
+        batch = views[:limit]
+        done = os.writev(fd, batch) if len(batch) > 1 else os.write(fd, batch[0])
+        if done <= 0:
+            raise OSError("nothing written")
+        while views and done >= len(views[0]):  # (a short write goes on where it stopped)
+            done -= len(views.pop(0))
+        if done:
+            views[0] = views[0][done:]
 
 
 def _spooled(data: memoryview) -> Iterator[tuple[str, str, memoryview, list[Any], list[Any]]]:

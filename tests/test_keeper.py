@@ -3,6 +3,7 @@ process that outlives the command line, and waited for by the next build."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -106,6 +107,18 @@ def test_the_spool_of_this_build_is_merged_under_its_keys_and_a_cut_record_dropp
         assert not any(folder.iterdir())  # the other build's spool is gone too, unread
     finally:
         cache.close()
+
+
+def test_a_gathered_write_of_more_parts_than_one_call_takes_writes_them_all_in_order(tmp_path: Path):
+    from generator.cache import _write_all
+
+    parts = [f"<p>phần {i}</p>".encode() for i in range(3 * os.sysconf("SC_IOV_MAX") + 7)] + [b"", b"end"]
+    fd = os.open(tmp_path / "spool", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        _write_all(fd, [b"head"] + parts)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "spool").read_bytes() == b"head" + b"".join(parts)
 
 
 def test_a_damaged_spool_header_ends_the_merge_there(tmp_path: Path):
