@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.compiler
+import markupsafe
 from babel import Locale
 from babel.support import NullTranslations
 from markupsafe import Markup
@@ -45,12 +47,45 @@ def make_environment(site_root: Path, theme_dir: Path, locale: str, translations
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+# markupsafe 3's escaping (in C where built) without the Markup around the result; markupsafe 2 has no such
+_escaped: Callable[[str], str] = getattr(markupsafe, "_escape_inner", None) or (lambda t: str(markupsafe.escape(t)))
+
+
+def output(value: Any) -> str:
+    """What `{{ value }}` writes under autoescape: markupsafe's `escape`, but a plain str, not a Markup made
+    for each value (a copy of it, through a constructor written in Python) only to be joined into the page and
+    dropped. Blocks, macros and `set` blocks still wrap what they join in Markup, as Jinja does."""
+    if type(value) is str:
+        return _escaped(value)
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        safe: str = html()
+        return safe
+    return _escaped(str(value))
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator, with `output` where it writes `escape(` around each autoescaped value."""
+
+    def visit_Template(self, node: jinja2.nodes.Template, frame: jinja2.compiler.Frame | None = None) -> None:
+        self.writeline("from generator.templates import output as sitegen_output")
+        super().visit_Template(node, frame)
+
+    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
+                          finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
+            self.write("sitegen_output(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
 
 
 class _Environment(jinja2.Environment):
     """Jinja's environment, where `value.name` on a plain dict skips the attribute lookup that can only fail
     (a dict's attributes are its methods): Jinja raises and catches an AttributeError for each such access,
-    and templates read dicts (site, menu items, alternates, TOC entries) dozens of times a page."""
+    and templates read dicts (site, menu items, alternates, TOC entries) dozens of times a page; and whose
+    templates write each autoescaped value through `output`."""
+
+    code_generator_class = _CodeGenerator
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as one dict, not Jinja's ChainMap over the environment's, which Jinja walks

@@ -69,6 +69,42 @@ def test_dict_attribute_lookup_is_jinjas():
     assert str(ours.from_string("{{ d.nope is defined }}").render(data)) == "False"
 
 
+def test_autoescaped_output_is_what_stock_jinja_writes():
+    """Each `{{ value }}` goes through `templates.output` (a str, not a Markup per value): the same text as
+    stock Jinja for text, Markup, objects with __html__, numbers, None, a str subclass, and through macros,
+    call blocks, `set` blocks, filter blocks, `|e`, and `autoescape false`; the same error for an undefined."""
+    import jinja2
+    import pytest
+    from markupsafe import Markup
+
+    from conftest import REPO
+    from generator.errors import Problems
+    from generator.i18n import load_translations
+    from generator.templates import make_environment
+
+    theme = REPO / "themes" / "default"
+    ours = make_environment(REPO, theme, "en_US", load_translations(theme, "en", "en_US", Problems()), "https://a.org/")
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    html = type("H", (), {"__html__": lambda self: "<b>safe</b>", "__str__": lambda self: "<unsafe>"})()
+    sub = type("S", (str,), {})("<sub & 'q'>")
+    data = {"t": "Tôi & <bạn> \"x\" 'y'", "m": Markup("<i>đã an toàn</i>"), "h": html, "n": 3.5, "z": None,
+            "s": sub, "l": ["<a>", Markup("<b>")]}
+    source = ("{{ t }}|{{ m }}|{{ h }}|{{ n }}|{{ z }}|{{ s }}|{{ t ~ m }}|{{ m ~ t }}|{{ t|e }}|{{ t|safe }}|"
+              "{{ l|join(', ') }}|{% for x in l %}{{ x }}{% endfor %}|"
+              "{% macro k(v) %}<p>{{ v }}</p>{% endmacro %}{{ k(t) }}|{{ k(t)|e }}|"
+              "{% macro w(v) %}<div>{{ v }}{{ caller() }}</div>{% endmacro %}{% call w(m) %}{{ t }}{% endcall %}|{% set b %}{{ t }}<br>{% endset %}{{ b }}|{{ b|length }}|"
+              "{% filter upper %}{{ t }}{% endfilter %}|{% autoescape false %}{{ t }}{% endautoescape %}")
+    expected = stock.from_string(source).render(data)
+    assert ours.from_string(source).render(data) == expected
+    assert ours.compile(source, raw=True).count("sitegen_output(") >= 10  # (the path taken, not `escape(`)
+    assert "Tôi &amp; &lt;bạn&gt; &#34;x&#34; &#39;y&#39;|<i>đã an toàn</i>|<b>safe</b>|3.5|None|" in expected
+    with pytest.raises(jinja2.UndefinedError) as theirs:
+        stock.from_string("{{ nope }}").render()
+    with pytest.raises(jinja2.UndefinedError) as mine:
+        ours.from_string("{{ nope }}").render()
+    assert str(mine.value) == str(theirs.value)
+
+
 def test_languages_share_compiled_templates_but_not_their_catalogs(tmp_path, monkeypatch):
     import jinja2
 
