@@ -229,9 +229,8 @@ def results_table(results: list[SizeResult]) -> str:
                 continue
             mid = median([m.seconds for m in runs])
             peak = max(m.peak_mib for m in runs)
-            ratio = f"{mid / hugo:.2f} {ratio_to}"
-            if ratio_to.startswith("cache"):
-                ratio = f"{r.cache_overhead():.2f} {ratio_to} run by run ({sitegen / mid:.2f} in the medians)"
+            ratio = (f"{r.cache_overhead():.2f} {ratio_to} run by run ({sitegen / mid:.2f} in the medians)"
+                     if ratio_to.startswith("cache") else f"{mid / hugo:.2f} {ratio_to}")
             rows.append([label, r.shape, str(r.n), str(r.pages), fmt_seconds(mid), f"{r.pages / mid:,.0f}",
                          f"{peak:.0f} MiB", "", ratio])
     return table(rows)

@@ -204,12 +204,14 @@ def spool_markdown(site_root: Path, name: str, items: Iterable[tuple[tuple[str, 
         os.close(fd)
 
 
+_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "writev") else 1  # parts one gathered write may take
+
+
 def _write_all(fd: int, parts: list[bytes]) -> None:
     """Write `parts` one after another, gathered into as few system calls as the system allows."""
     views = [memoryview(p) for p in parts if p]
-    limit = os.sysconf("SC_IOV_MAX") if hasattr(os, "writev") else 1
     while views:
-        batch = views[:limit]
+        batch = views[:_IOV_MAX]
         done = os.writev(fd, batch) if len(batch) > 1 else os.write(fd, batch[0])
         if done <= 0:
             raise OSError("nothing written")

@@ -47,7 +47,7 @@ def make_environment(site_root: Path, theme_dir: Path, locale: str, translations
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
-# markupsafe 3's escaping (in C where built) without the Markup around the result; markupsafe 2 has no such
+# markupsafe 3's escaping (in C where built) without the Markup around the result (markupsafe 2 lacks it)
 _escaped: Callable[[str], str] = getattr(markupsafe, "_escape_inner", None) or (lambda t: str(markupsafe.escape(t)))
 
 
