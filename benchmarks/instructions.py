@@ -1,0 +1,142 @@
+"""Instructions a cold build executes, counted by valgrind (cachegrind), for two ways of building the same corpus:
+a measure this machine's noise does not move.
+
+Run from the repository with any Python 3.11+ and valgrind installed:
+
+    python benchmarks/instructions.py                       # cache on (A) against --no-cache (B), 500 pages a language
+    python benchmarks/instructions.py --shape reports --pages 1000 --runs 3
+    python benchmarks/instructions.py --b-src /tmp/src-old --b-args ""      # this checkout against an older copy
+
+Wall time here varies by ±10 % from one build to the next, even between two builds run side by side on a CPU
+each: a difference of 2 % (the cost the cache may add to a cold build, issue 19) cannot be told from noise in
+fewer than a hundred pairs. The number of instructions a build executes varies far less, for the same reason
+rustc-perf and iai count them. What it leaves out: the kernel's work (system calls, page faults, writing files),
+waiting, and how fast each instruction runs; see docs/performance.md for the wall-time runs beside it.
+
+Each build runs under `valgrind --tool=cachegrind --cache-sim=no --trace-children=yes`, cold (see pairs.py), in
+turns (A, B, A, B, …), with SITEGEN_JOBS=2 and, for both builds of a turn, the same seed of Python's string
+hashes (PYTHONHASHSEED: the turn's number), which alone moves a build's count by up to 1 %. Every process of the build is counted but the one that outlives the
+command (the cache's keeper, generator/keeper.py: forked last, so the highest process id), whose work is off the
+build's time. Under valgrind a build runs about 50 times slower: 500 pages a language take a few minutes a build.
+Exit status 2 when valgrind is missing or a build fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import build_speed  # noqa: E402
+import corpus  # noqa: E402
+from measure import empty_trash  # noqa: E402
+
+WORK = build_speed.WORK
+_SUMMARY = re.compile(r"^summary:\s+(\d+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Count:
+    """Instructions one build executed: its main process, and the processes it forked and waited for."""
+
+    main: int
+    workers: int
+    processes: int
+
+    @property
+    def total(self) -> int:
+        return self.main + self.workers
+
+
+def count(folder: Path, keeper: bool) -> Count:
+    """The instructions of the build whose cachegrind files (`cg.<pid>`) are in `folder`; with `keeper`, the
+    process with the highest id (the keeper, forked last) is left out."""
+    runs = sorted((int(f.name.split(".", 1)[1]), f) for f in folder.glob("cg.*"))
+    if keeper:
+        runs = runs[:-1]
+    if not runs:
+        raise SystemExit(f"no cachegrind output in {folder}")
+    irs = []
+    for _pid, path in runs:
+        found = _SUMMARY.search(path.read_text(errors="replace"))
+        if found is None:
+            raise SystemExit(f"{path}: no summary line (did the process end?)")
+        irs.append(int(found.group(1)))
+    return Count(irs[0], sum(irs[1:]), len(irs))
+
+
+def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str], seed: int,
+        files: Path | None = None) -> Count:
+    """The instructions of one cold build (its keeper waited for, left out), with Python's string hashes
+    seeded by `seed`; cachegrind's files are kept in `files` (a new folder) if given."""
+    build_speed.clean(site, output)
+    with tempfile.TemporaryDirectory(prefix="sitegen-cg-") as tmp:
+        command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes",
+                   f"--cachegrind-out-file={tmp}/cg.%p", f"--log-file={tmp}/log.%p",
+                   *tool.command(site, output), *extra]
+        done = subprocess.run(command, cwd=tool.src, env=dict(os.environ, SITEGEN_JOBS="2", PYTHONHASHSEED=str(seed)),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            print(f"the build failed (exit status {done.returncode}):\n{done.stderr[-3000:]}", file=sys.stderr)
+            raise SystemExit(2)
+        build_speed.wait_for_keeper(site)
+        if files is not None:
+            shutil.copytree(tmp, files)
+        return count(Path(tmp), keeper="--no-cache" not in extra)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=500, help="pages per language (default 500)")
+    parser.add_argument("--shape", default="articles", help="corpus shape: articles or reports")
+    parser.add_argument("--runs", type=int, default=2, help="builds of each (default 2)")
+    parser.add_argument("--a-src", type=Path, default=build_speed.REPO, help="sitegen sources of A")
+    parser.add_argument("--a-args", default="", help="options of A's build (default none)")
+    parser.add_argument("--b-src", type=Path, default=None, help="sitegen sources of B (default A's)")
+    parser.add_argument("--b-args", default="--no-cache", help="options of B's build (default --no-cache)")
+    parser.add_argument("--files", type=Path, default=None,
+                        help="keep cachegrind's files in this folder (A1/, B1/, …: for cg_annotate and cg_diff)")
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
+        raise SystemExit(2)
+    a = (build_speed.Sitegen(args.a_src.resolve()), shlex.split(args.a_args))
+    b = (build_speed.Sitegen((args.b_src or args.a_src).resolve()), shlex.split(args.b_args))
+    base = WORK / f"corpus-{args.pages}-s1{'' if args.shape == 'articles' else '-' + args.shape}"
+    site = corpus.ensure(base, args.pages, 1, peers=False, sitegen_src=a[0].src, shape=args.shape).site
+    output = WORK / "out-instructions"
+    counts: dict[str, list[Count]] = {"A": [], "B": []}
+    try:
+        for n in range(args.runs):
+            for name in ("A", "B"):
+                tool, extra = a if name == "A" else b
+                files = args.files / f"{name}{n + 1}" if args.files is not None else None
+                counts[name].append(one(tool, site, output, extra, seed=n, files=files))
+                c = counts[name][-1]
+                print(f"  run {n + 1}/{args.runs} {name}: {c.total:,} instructions ({c.main:,} in the main process, "
+                      f"{c.workers:,} in {c.processes - 1} others)", flush=True)
+    finally:
+        build_speed.clean(site, output)
+        empty_trash()
+    print(f"\nA: {a[0].src} {args.a_args}\nB: {b[0].src} {args.b_args}\n{args.shape}, {args.pages} pages a language\n")
+    print(f"{'':24} {'A':>16} {'B':>16} {'B ÷ A':>7} {'A ÷ B':>7}")
+    for label, part in (("whole build", lambda c: c.total), ("main process", lambda c: c.main),
+                        ("other processes", lambda c: c.workers)):
+        ma, mb = (statistics.median(part(c) for c in counts[k]) for k in ("A", "B"))
+        print(f"{label:24} {ma:16,.0f} {mb:16,.0f} {mb / ma:7.4f} {ma / mb:7.4f}")
+    spread = {k: (max(c.total for c in v) / min(c.total for c in v) - 1) * 100 for k, v in counts.items()}
+    print(f"\nspread of the whole build's count from run to run: A {spread['A']:.2f} %, B {spread['B']:.2f} %")
+
+
+if __name__ == "__main__":
+    main()
