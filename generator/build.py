@@ -284,6 +284,7 @@ def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | 
     with staging(output, dict(previous) if previous is not None else None, config.precompress,
                  digests=options.digests) as (folder, stop):
         renderer.brochures.prepare()  # (once, here: the pages that link a brochure show its size)
+        renderer.precompile()  # (once, here, not in every worker)
         results = iter_chunks(_render_chunk, jobs, {"renderer": renderer, "staging": folder},
                               weight=renderer.job_weight)
         with closing(results):  # on an error or a stop, the workers end before the staging folder goes

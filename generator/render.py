@@ -20,7 +20,7 @@ from generator.brochure import Brochures
 from generator.context import Contexts, Reads
 from generator.convert import Bodies
 from generator.model import Page, PageKey, Site, Tag
-from generator.templates import get_template, render
+from generator.templates import get_template, precompile, render
 
 
 @dataclass(frozen=True, order=True)
@@ -79,6 +79,15 @@ class Renderer:
         jobs.extend(Job("brochure", lang) for lang in self.brochures.languages())
         return jobs + [Job("sitemap"), Job("special")]
 
+    def precompile(self) -> None:
+        """Compile, here, the templates the jobs will use (see templates.precompile): workers forked after
+        this inherit them, and a kept cache gives them without compiling at all."""
+        for lang, env in self.envs.items():
+            choices = {tuple(self._template_names(page)) for page in self.site.pages.values() if page.lang == lang}
+            special = ["tags.html", "tag.html", "404.html", "chooser.html"] + ["search.html"] * self.config.search
+            special += ["brochure.html"] if lang in self.brochures.languages() else []
+            precompile(env, [*sorted(choices), *([name] for name in special)])
+
     def job_weight(self, job: Job) -> int:
         """About how many pages' worth of rendering `job` is (a list job renders one page per chunk of
         entries), so that the work can be shared out evenly."""
@@ -133,8 +142,7 @@ class Renderer:
         """The page's file, or a section's list pages and exports."""
         for path, cached in self.bodies.pictures.outputs(page.key):  # the images this page is the first to use
             yield Output(path, source=Path(cached))
-        names = [f"{page.template}.html"] + ([f"{page.kind}.html"] if page.kind != "page" else []) + ["page.html"]
-        template = get_template(self.envs[page.lang], names)
+        template = get_template(self.envs[page.lang], self._template_names(page))
         if page.kind != "section":
             ctx = self.contexts.page(page, reads, brochure=self.brochures.link(page, reads))
             yield Output(page.output, self._render(template, ctx, page.path))
@@ -187,6 +195,11 @@ class Renderer:
             ctx = self.contexts.generated(page, reads, tag=tag, children=self.contexts.pages(chunk, reads),
                                           paginator=paginator(tag.url, number, len(chunks)))
             yield Output(self.out(url), self._render(template, ctx, self.site.home(lang).path))
+
+    @staticmethod
+    def _template_names(page: Page) -> list[str]:
+        """The templates that may render the page, the first found first."""
+        return [f"{page.template}.html"] + ([f"{page.kind}.html"] if page.kind != "page" else []) + ["page.html"]
 
     def special_pages(self, reads: Reads) -> Iterator[Output]:
         """Each language's 404 and search page, and the root's language chooser."""

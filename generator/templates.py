@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import traceback
-from collections.abc import Callable, MutableMapping
+import types
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,35 @@ def get_template(env: jinja2.Environment, names: list[str]) -> jinja2.Template:
                     exc.lineno, 1) from None
     except jinja2.TemplatesNotFound:
         raise error(names[0], f"no template named {' or '.join(names)} in templates/ or the theme") from None
+
+
+def precompile(env: jinja2.Environment, choices: Iterable[Iterable[str]]) -> None:
+    """Compile, into `env`'s cache, the first template of each choice that exists and the templates they name
+    (include, import, extends, `shared`), as far as a name is written out: forked workers then inherit them
+    compiled, instead of each compiling its own. A template that fails to compile is left for the page that
+    uses it to report (one named in a branch never taken is no error)."""
+    known = set(env.list_templates())
+    todo = [list(names) for names in choices]
+    seen: set[str] = set()
+    while todo:
+        try:
+            template = env.select_template(todo.pop())
+        except Exception:  # noqa: BLE001 - reported where it is used, as without this
+            continue
+        if template.name is None or template.name in seen:
+            continue
+        seen.add(template.name)
+        codes = [template.root_render_func.__code__, *(block.__code__ for block in template.blocks.values())]
+        todo.extend([name] for code in codes for name in _strings(code) if name in known and name not in seen)
+
+
+def _strings(code: types.CodeType) -> Iterator[str]:
+    """The string constants of compiled code and of the functions (macros, blocks) defined in it."""
+    for const in code.co_consts:
+        if isinstance(const, str):
+            yield const
+        elif isinstance(const, types.CodeType):
+            yield from _strings(const)
 
 
 def render(template: jinja2.Template, context: dict[str, Any], source: Path | str) -> str:

@@ -197,3 +197,65 @@ def test_a_site_s_partial_that_reads_the_page_is_rendered_for_each_page(make_sit
     for slug, title in (("a", "Page A"), ("b", "Page B")):
         html = (tmp_path / "out" / "en" / slug / "index.html").read_text(encoding="utf-8")
         assert f"<footer>{title} · Test site</footer>\n</body>" in html
+
+
+# -- templates compiled once, before the workers fork (issue 19) -----------------------------------------
+def test_precompiled_templates_leave_the_example_site_s_jobs_nothing_to_compile(monkeypatch):
+    """After `Renderer.precompile`, rendering every job of the example site compiles no template: forked
+    workers inherit them all, rather than each compiling its own."""
+    import jinja2
+
+    from conftest import EXAMPLE_SITE
+    from generator.build import BuildOptions, _load
+    from generator.config import load_config
+    from generator.convert import Bodies
+    from generator.errors import Problems
+    from generator.render import Renderer
+
+    problems = Problems()
+    site, envs, _ = _load(load_config(EXAMPLE_SITE), BuildOptions(site=EXAMPLE_SITE, cache=False), problems,
+                          None, None, None)
+    renderer = Renderer(site, Bodies(site, None), envs)  # (its pictures not encoded: not what is looked at)
+    renderer.brochures.linked_from = {}  # (no PDF printed: WeasyPrint takes seconds; its template is below)
+    renderer.precompile()
+    compiled: list[str] = []
+    original = jinja2.Environment._compile
+    monkeypatch.setattr(jinja2.Environment, "_compile",
+                        lambda self, source, filename: compiled.append(filename) or original(self, source, filename))
+    jobs = [job for job in renderer.jobs() if job.kind != "brochure"]
+    assert {job.kind for job in jobs} >= {"page", "tags", "tag", "feed", "sitemap", "special"}
+    for job in jobs:
+        renderer.run(job)
+    assert compiled == []
+    for lang, env in envs.items():  # and the brochure's, where a brochure is made
+        if lang in renderer.brochures.languages():
+            env.get_template("brochure.html")
+    assert compiled == []
+
+
+def test_precompile_leaves_a_broken_template_in_a_branch_never_taken_to_whoever_uses_it(make_site, tmp_path):
+    """A partial named only in a branch a page never takes is compiled if it can be, and if it cannot, is
+    no error (as when it was compiled on first use): the build goes on; the partials it names are compiled."""
+    import jinja2
+    import pytest
+    from babel.support import NullTranslations
+
+    from generator.templates import make_environment, precompile
+
+    root = make_site({
+        "templates/page.html": '{% if false %}{% include "partials/broken.html" %}{% endif %}'
+                               '{% include "partials/fine.html" %}|{{ page.title }}\n',
+        "templates/partials/broken.html": "{% if %}\n",
+        "templates/partials/fine.html": "fine",
+        "content/en/a.md": page("Page A"),
+    })
+    result = build(root, "--output", tmp_path / "out", "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "en" / "a" / "index.html").read_text(encoding="utf-8") == "fine|Page A\n"
+
+    env = make_environment(root, root / "no-theme", "en_US", NullTranslations(), "https://a.org/")
+    precompile(env, [["nothing.html", "page.html"]])
+    names = {key[1] for key in env.cache}
+    assert {"page.html", "partials/fine.html"} <= names and "partials/broken.html" not in names
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        env.get_template("partials/broken.html")
