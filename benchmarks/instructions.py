@@ -1,4 +1,4 @@
-"""Instructions a cold build executes, counted by valgrind (cachegrind), for two ways of building the same corpus:
+"""Instructions a cold build executes, counted by valgrind (callgrind), for two ways of building the same corpus:
 a measure this machine's noise does not move.
 
 Run from the repository with any Python 3.11+ and valgrind installed:
@@ -13,12 +13,15 @@ fewer than a hundred pairs. The number of instructions a build executes varies f
 rustc-perf and iai count them. What it leaves out: the kernel's work (system calls, page faults, writing files),
 waiting, and how fast each instruction runs; see docs/performance.md for the wall-time runs beside it.
 
-Each build runs under `valgrind --tool=cachegrind --cache-sim=no --trace-children=yes`, cold (see pairs.py), in
-turns (A, B, A, B, …), with SITEGEN_JOBS=2 and, for both builds of a turn, the same seed of Python's string
-hashes (PYTHONHASHSEED: the turn's number), which alone moves a build's count by up to 1 %. Every process of the build is counted but the one that outlives the
-command (the cache's keeper, generator/keeper.py: forked last, so the highest process id), whose work is off the
-build's time. Under valgrind a build runs about 50 times slower: 500 pages a language take a few minutes a build.
-Exit status 2 when valgrind is missing or a build fails.
+Each build runs under `valgrind --tool=callgrind --zero-before=PyOS_AfterFork_Child --trace-children=yes`, cold
+(see pairs.py), in turns (A, B, A, B, …), with SITEGEN_JOBS=2 and, for both builds of a turn, the same seed of
+Python's string hashes (PYTHONHASHSEED: the turn's number), which alone moves a build's count by up to 1 %.
+A forked process starts with its parent's counts (valgrind copies them with the rest of the process): each is
+zeroed where Python's fork returns in the child, so that every process counts only its own work (cachegrind,
+which cannot, counted what the parent did before forking once more in every worker). Every process of the build
+is counted but the one that outlives the command (the cache's keeper, generator/keeper.py: forked last, so the
+highest process id), whose work is off the build's time. Under callgrind a build runs about 150 times slower:
+500 pages a language take a few minutes a build. Exit status 2 when valgrind is missing or a build fails.
 """
 
 from __future__ import annotations
@@ -59,13 +62,13 @@ class Count:
 
 
 def count(folder: Path, keeper: bool) -> Count:
-    """The instructions of the build whose cachegrind files (`cg.<pid>`) are in `folder`; with `keeper`, the
+    """The instructions of the build whose callgrind files (`cg.<pid>`) are in `folder`; with `keeper`, the
     process with the highest id (the keeper, forked last) is left out."""
     runs = sorted((int(f.name.split(".", 1)[1]), f) for f in folder.glob("cg.*"))
     if keeper:
         runs = runs[:-1]
     if not runs:
-        raise SystemExit(f"no cachegrind output in {folder}")
+        raise SystemExit(f"no callgrind output in {folder}")
     irs = []
     for _pid, path in runs:
         found = _SUMMARY.search(path.read_text(errors="replace"))
@@ -78,11 +81,11 @@ def count(folder: Path, keeper: bool) -> Count:
 def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str], seed: int,
         files: Path | None = None) -> Count:
     """The instructions of one cold build (its keeper waited for, left out), with Python's string hashes
-    seeded by `seed`; cachegrind's files are kept in `files` (a new folder) if given."""
+    seeded by `seed`; callgrind's files are kept in `files` (a new folder) if given."""
     build_speed.clean(site, output)
     with tempfile.TemporaryDirectory(prefix="sitegen-cg-") as tmp:
-        command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes",
-                   f"--cachegrind-out-file={tmp}/cg.%p", f"--log-file={tmp}/log.%p",
+        command = ["valgrind", "--tool=callgrind", "--zero-before=PyOS_AfterFork_Child", "--trace-children=yes",
+                   f"--callgrind-out-file={tmp}/cg.%p", f"--log-file={tmp}/log.%p",
                    *tool.command(site, output), *extra]
         done = subprocess.run(command, cwd=tool.src, env=dict(os.environ, SITEGEN_JOBS="2", PYTHONHASHSEED=str(seed)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -105,7 +108,7 @@ def main() -> None:
     parser.add_argument("--b-src", type=Path, default=None, help="sitegen sources of B (default A's)")
     parser.add_argument("--b-args", default="--no-cache", help="options of B's build (default --no-cache)")
     parser.add_argument("--files", type=Path, default=None,
-                        help="keep cachegrind's files in this folder (A1/, B1/, …: for cg_annotate and cg_diff)")
+                        help="keep callgrind's files in this folder (A1/, B1/, …: for callgrind_annotate)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)

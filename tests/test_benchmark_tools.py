@@ -17,16 +17,17 @@ def _load(name: str):
     return module
 
 
-def _cachegrind(folder: Path, pid: int, instructions: int) -> None:
-    (folder / f"cg.{pid}").write_text(f"desc: I1 cache: ...\ncmd: python -m generator build\nevents: Ir\n"
-                                      f"fl=x.c\nfn=f\n1 {instructions}\nsummary: {instructions}\n")
+def _callgrind(folder: Path, pid: int, instructions: int) -> None:
+    (folder / f"cg.{pid}").write_text(f"# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: {pid}\n"
+                                      f"cmd: python -m generator build\npart: 1\nevents: Ir\nfl=x.c\nfn=f\n"
+                                      f"1 {instructions}\nsummary: {instructions}\n\ntotals: {instructions + 7}\n")
 
 
 def test_instructions_counts_the_build_and_leaves_out_the_keeper(tmp_path):
     instructions = _load("instructions")
     # pids in numeric, not alphabetical order: 9998 is the main process, 10001 the keeper (forked last)
     for pid, n in ((9998, 1_000), (9999, 200), (10000, 300), (10001, 5_000)):
-        _cachegrind(tmp_path, pid, n)
+        _callgrind(tmp_path, pid, n)
     with_keeper = instructions.count(tmp_path, keeper=True)
     assert (with_keeper.main, with_keeper.workers, with_keeper.processes) == (1_000, 500, 3)
     assert with_keeper.total == 1_500
@@ -36,7 +37,7 @@ def test_instructions_counts_the_build_and_leaves_out_the_keeper(tmp_path):
 
 def test_instructions_refuses_a_process_that_did_not_end(tmp_path):
     instructions = _load("instructions")
-    _cachegrind(tmp_path, 1, 10)
-    (tmp_path / "cg.2").write_text("desc: I1 cache: ...\nevents: Ir\n")  # (cut off: no summary)
+    _callgrind(tmp_path, 1, 10)
+    (tmp_path / "cg.2").write_text("# callgrind format\nversion: 1\nevents: Ir\n")  # (cut off: no summary)
     with pytest.raises(SystemExit, match="no summary"):
         instructions.count(tmp_path, keeper=False)
