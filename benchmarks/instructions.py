@@ -19,8 +19,8 @@ Python's string hashes (PYTHONHASHSEED: the turn's number), which alone moves a 
 A forked process starts with its parent's counts (valgrind copies them with the rest of the process): each is
 zeroed where Python's fork returns in the child, so that every process counts only its own work (cachegrind,
 which cannot, counted what the parent did before forking once more in every worker). Every process of the build
-is counted but the one that outlives the command (the cache's keeper, generator/keeper.py: forked last, so the
-highest process id), whose work is off the build's time. Under callgrind a build runs about 150 times slower:
+is counted but the one that outlives the command (the cache's keeper, generator/keeper.py), whose work is off the
+build's time. Under callgrind a build runs about 150 times slower:
 500 pages a language take a few minutes a build. Exit status 2 when valgrind is missing or a build fails.
 """
 
@@ -46,6 +46,7 @@ from measure import empty_trash  # noqa: E402
 
 WORK = build_speed.WORK
 _SUMMARY = re.compile(r"^summary:\s+(\d+)", re.MULTILINE)
+_PARENT = re.compile(r"^==\d+== Parent PID: (\d+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -62,20 +63,32 @@ class Count:
 
 
 def count(folder: Path, keeper: bool) -> Count:
-    """The instructions of the build whose callgrind files (`cg.<pid>`) are in `folder`; with `keeper`, the
-    process with the highest id (the keeper, forked last) is left out."""
-    runs = sorted((int(f.name.split(".", 1)[1]), f) for f in folder.glob("cg.*"))
-    if keeper:
-        runs = runs[:-1]
-    if not runs:
+    """The instructions of the build whose callgrind files and logs (`cg.<pid>`, `log.<pid>`) are in `folder`;
+    with `keeper`, the processes that outlived the build's command (the keeper: their file written after the
+    main process's) are left out. The main process is the one whose parent is none of them (process ids can
+    wrap around: their order says nothing)."""
+    files = {int(f.name.split(".", 1)[1]): f for f in folder.glob("cg.*")}
+    if not files:
         raise SystemExit(f"no callgrind output in {folder}")
-    irs = []
-    for _pid, path in runs:
-        found = _SUMMARY.search(path.read_text(errors="replace"))
+    parents = {}
+    for pid in files:
+        found = _PARENT.search((folder / f"log.{pid}").read_text(errors="replace"))
         if found is None:
-            raise SystemExit(f"{path}: no summary line (did the process end?)")
-        irs.append(int(found.group(1)))
-    return Count(irs[0], sum(irs[1:]), len(irs))
+            raise SystemExit(f"{folder / f'log.{pid}'}: no parent process id")
+        parents[pid] = int(found.group(1))
+    mains = [pid for pid, parent in parents.items() if parent not in files]
+    if len(mains) != 1:
+        raise SystemExit(f"{folder}: {len(mains)} processes started the build, not one")
+    main = mains[0]
+    ended = files[main].stat().st_mtime_ns
+    counted = [pid for pid in files if not (keeper and files[pid].stat().st_mtime_ns > ended)]
+    irs = {}
+    for pid in counted:
+        found = _SUMMARY.search(files[pid].read_text(errors="replace"))
+        if found is None:
+            raise SystemExit(f"{files[pid]}: no summary line (did the process end?)")
+        irs[pid] = int(found.group(1))
+    return Count(irs[main], sum(n for pid, n in irs.items() if pid != main), len(irs))
 
 
 def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str], seed: int,

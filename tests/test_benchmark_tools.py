@@ -1,6 +1,7 @@
 """The benchmark scripts' own arithmetic (they run builds for minutes; what they add up is checked here)."""
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -17,27 +18,37 @@ def _load(name: str):
     return module
 
 
-def _callgrind(folder: Path, pid: int, instructions: int) -> None:
-    (folder / f"cg.{pid}").write_text(f"# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: {pid}\n"
-                                      f"cmd: python -m generator build\npart: 1\nevents: Ir\nfl=x.c\nfn=f\n"
-                                      f"1 {instructions}\nsummary: {instructions}\n\ntotals: {instructions + 7}\n")
+def _callgrind(folder: Path, pid: int, parent: int, instructions: int, ended: int, summary: bool = True) -> None:
+    """A process's callgrind file (written at `ended`, in seconds) and valgrind log, as valgrind writes them."""
+    cg = folder / f"cg.{pid}"
+    cg.write_text(f"# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: {pid}\n"
+                  f"cmd: python -m generator build\npart: 1\nevents: Ir\nfl=x.c\nfn=f\n1 {instructions}\n"
+                  + (f"summary: {instructions}\n\ntotals: {instructions + 7}\n" if summary else ""))
+    os.utime(cg, ns=(ended * 10**9, ended * 10**9))
+    (folder / f"log.{pid}").write_text(f"=={pid}== Callgrind, a call-graph generating cache profiler\n"
+                                       f"=={pid}== Command: python -m generator build\n=={pid}== Parent PID: {parent}\n")
 
 
 def test_instructions_counts_the_build_and_leaves_out_the_keeper(tmp_path):
+    """Process ids wrapped around during the build: the main process is the one whose parent is not in the
+    build, the keeper the one that ended after it, whatever their ids."""
     instructions = _load("instructions")
-    # pids in numeric, not alphabetical order: 9998 is the main process, 10001 the keeper (forked last)
-    for pid, n in ((9998, 1_000), (9999, 200), (10000, 300), (10001, 5_000)):
-        _callgrind(tmp_path, pid, n)
+    _callgrind(tmp_path, 32000, 31990, 1_000, ended=50)  # the main process
+    _callgrind(tmp_path, 32700, 32000, 100, ended=20)  # parse workers
+    _callgrind(tmp_path, 32760, 32000, 100, ended=20)
+    _callgrind(tmp_path, 300, 32000, 200, ended=40)  # render workers, after the wrap
+    _callgrind(tmp_path, 301, 32000, 100, ended=40)
+    _callgrind(tmp_path, 302, 32000, 5_000, ended=90)  # the keeper, which outlives the command
     with_keeper = instructions.count(tmp_path, keeper=True)
-    assert (with_keeper.main, with_keeper.workers, with_keeper.processes) == (1_000, 500, 3)
+    assert (with_keeper.main, with_keeper.workers, with_keeper.processes) == (1_000, 500, 5)
     assert with_keeper.total == 1_500
     everything = instructions.count(tmp_path, keeper=False)
-    assert (everything.main, everything.workers, everything.processes) == (1_000, 5_500, 4)
+    assert (everything.main, everything.workers, everything.processes) == (1_000, 5_500, 6)
 
 
 def test_instructions_refuses_a_process_that_did_not_end(tmp_path):
     instructions = _load("instructions")
-    _callgrind(tmp_path, 1, 10)
-    (tmp_path / "cg.2").write_text("# callgrind format\nversion: 1\nevents: Ir\n")  # (cut off: no summary)
+    _callgrind(tmp_path, 1, 0, 10, ended=5)
+    _callgrind(tmp_path, 2, 1, 10, ended=4, summary=False)  # (cut off: no summary)
     with pytest.raises(SystemExit, match="no summary"):
         instructions.count(tmp_path, keeper=False)
