@@ -34,7 +34,7 @@ from generator.plan import Deps, Outline, Plan, outline, plan
 from generator.progress import track
 from generator.render import TRACKED, Job, Renderer
 from generator.site import load_site, reload_pages
-from generator.templates import make_environment
+from generator.templates import make_environment, precompile
 from generator.writer import Staging, check_output_dir, remove_stale, replace_changed, staging
 
 INPUT_FOLDERS = ("content", "templates", "themes", "data", "static")
@@ -142,7 +142,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
         if cache is not None and inputs is not None:
             cache.close()  # (the keeper opens its own connection: it may be another process)
             keep = _Keep(root, inputs, kept, restored, new_state, result, scanned, marked,
-                         None if todo is None else written)
+                         None if todo is None else written, renderer.template_choices())
             keeper.keep(root / FOLDER, keep.run)
             sources.detach()  # (the keeper has what it needs, now or in the process it is forked into)
         clock.lap("keep state")
@@ -284,7 +284,8 @@ def _render_all(renderer: Renderer, output: Path, previous: Mapping[str, str] | 
     with staging(output, dict(previous) if previous is not None else None, config.precompress,
                  digests=options.digests) as (folder, stop):
         renderer.brochures.prepare()  # (once, here: the pages that link a brochure show its size)
-        renderer.precompile()  # (once, here, not in every worker)
+        if _compiled(renderer.envs).kept():  # (then loading them here costs little; else each worker compiles
+            renderer.precompile()            # those it uses, side by side, and the keeper keeps them)
         results = iter_chunks(_render_chunk, jobs, {"renderer": renderer, "staging": folder},
                               weight=renderer.job_weight)
         with closing(results):  # on an error or a stop, the workers end before the staging folder goes
@@ -393,6 +394,7 @@ class _Keep:
     scanned: Site
     marked: frozenset[PageKey] | None
     written: list[str] | None
+    templates: dict[str, list[list[str]]]  # the templates the jobs start from (Renderer.template_choices)
 
     def run(self) -> None:
         cache = Cache(self.root)
@@ -415,6 +417,11 @@ class _Keep:
                        "status": [[k, v.as_dict()] for k, v in self.result.status.items()]}
             state.write(cache, inputs, stats, new, _marked(self.scanned, self.marked), summary, self.restored,
                         written)
+            compiled = _compiled(new.envs)
+            if not cache.has_templates():  # (a cold build's workers compiled them: they cannot keep them)
+                for lang, choices in self.templates.items():
+                    precompile(new.envs[lang], choices)
+            compiled.keep(cache)
         finally:
             cache.close()
 
@@ -495,6 +502,13 @@ def _render_chunk(state: dict[str, Any], jobs: Sequence[Job]) -> list[JobResult]
     bodies.flush()
     bodies.forget()
     return out
+
+
+def _compiled(envs: Mapping[str, jinja2.Environment]) -> CompiledTemplates:
+    """The compiled templates the languages' environments share (see `environments`)."""
+    shared = next(iter(envs.values())).bytecode_cache
+    assert isinstance(shared, CompiledTemplates)
+    return shared
 
 
 def environments(config: Config, site: Site, problems: Problems,

@@ -91,6 +91,13 @@ class Cache:
         except sqlite3.Error:
             return False
 
+    def has_templates(self) -> bool:
+        """Whether any compiled template is kept (`CompiledTemplates`)."""
+        try:
+            return self.db is not None and self.db.execute("SELECT 1 FROM templates LIMIT 1").fetchone() is not None
+        except sqlite3.Error:
+            return False
+
     def put_markdown(self, items: Iterable[tuple[str, Rendered]]) -> None:
         self._put_markdown((key, _meta(r.toc, r.problems), r.html.encode("utf-8")) for key, r in items)
 
@@ -286,8 +293,24 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
     def __init__(self, cache: Cache | None = None) -> None:
         self._code: dict[str, bytes] = {}
+        self._unkept: set[str] = set()  # compiled where the cache could not be written (`keep`)
         self._cache = cache
         self._pid = os.getpid()  # (a forked worker must not use its parent's connection)
+
+    def kept(self) -> bool:
+        """Whether the cache holds compiled templates (so that loading them costs little)."""
+        return self._db() is not None and self._cache is not None and self._cache.has_templates()
+
+    def keep(self, cache: Cache) -> None:
+        """Put the templates compiled in this process, where the cache could not be written (the keeper,
+        forked), into `cache`."""
+        rows = [(key, hashlib.sha256(self._code[key]).digest() + self._code[key]) for key in sorted(self._unkept)]
+        self._unkept.clear()
+        if rows and cache.db is not None:
+            try:
+                cache.db.executemany("INSERT OR REPLACE INTO templates VALUES (?, ?)", rows)
+            except sqlite3.Error:
+                pass
 
     def _db(self) -> sqlite3.Connection | None:
         return self._cache.db if self._cache is not None and os.getpid() == self._pid else None
@@ -308,7 +331,9 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = self._code[bucket.key] = bucket.bytecode_to_string()
         db = self._db()
-        if db is not None:
+        if db is None:
+            self._unkept.add(bucket.key)
+        else:
             try:
                 db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?)",
                            (bucket.key, hashlib.sha256(data).digest() + data))

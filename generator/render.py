@@ -79,14 +79,22 @@ class Renderer:
         jobs.extend(Job("brochure", lang) for lang in self.brochures.languages())
         return jobs + [Job("sitemap"), Job("special")]
 
-    def precompile(self) -> None:
-        """Compile, here, the templates the jobs will use (see templates.precompile): workers forked after
-        this inherit them, and a kept cache gives them without compiling at all."""
-        for lang, env in self.envs.items():
-            choices = {tuple(self._template_names(page)) for page in self.site.pages.values() if page.lang == lang}
+    def template_choices(self) -> dict[str, list[list[str]]]:
+        """The templates the jobs start from, by language: for each, the names of which the first found
+        is used."""
+        out = {}
+        for lang in self.envs:
+            pages = sorted({tuple(self._template_names(p)) for p in self.site.pages.values() if p.lang == lang})
             special = ["tags.html", "tag.html", "404.html", "chooser.html"] + ["search.html"] * self.config.search
             special += ["brochure.html"] if lang in self.brochures.languages() else []
-            precompile(env, [*sorted(choices), *([name] for name in special)])
+            out[lang] = [list(names) for names in pages] + [[name] for name in special]
+        return out
+
+    def precompile(self) -> None:
+        """Compile, here, the templates the jobs will use (see templates.precompile), so that workers forked
+        after this inherit them."""
+        for lang, choices in self.template_choices().items():
+            precompile(self.envs[lang], choices)
 
     def job_weight(self, job: Job) -> int:
         """About how many pages' worth of rendering `job` is (a list job renders one page per chunk of

@@ -135,3 +135,51 @@ def test_a_damaged_spool_header_ends_the_merge_there(tmp_path: Path):
         assert cache.get_markdown(["k1", "k2"]) == {"k1": Rendered("<p>một</p>", (), ())}
     finally:
         cache.close()
+
+
+COMPILE_LOG = """
+import os
+import jinja2
+
+_MAIN, _original = os.getpid(), jinja2.Environment._compile
+
+
+def _logged(self, source, filename):
+    with open(os.environ["COMPILE_LOG"], "a", encoding="utf-8") as log:
+        log.write(f"{'main' if os.getpid() == _MAIN else 'other'} {filename}\\n")
+    return _original(self, source, filename)
+
+
+jinja2.Environment._compile = _logged
+"""
+
+
+def test_the_keeper_keeps_the_templates_a_cold_build_s_workers_compiled_and_a_full_build_compiles_none(
+        tmp_path: Path):
+    """The render workers of a cold build compile the templates they use, side by side; its keeper keeps
+    them; the next full build (site.yaml changed) loads them before it forks its workers: no process of it
+    compiles a template."""
+    site, hooks, log = tmp_path / "site", tmp_path / "hooks", tmp_path / "compiled.log"
+    pages = {f"content/{lang}/news/n{i}.md": page(f"Tin {i}", f"Đoạn {i}.") for lang in ("vi", "en") for i in range(80)}
+    write_files(site, {"site.yaml": SITE_YAML, "content/vi/_index.md": page("Trang chủ", "Xin chào."),
+                       "content/en/_index.md": page("Home", "Hello."), **pages})
+    write_files(hooks, {"sitecustomize.py": COMPILE_LOG})
+    env = {"SITEGEN_JOBS": "2", "COMPILE_LOG": str(log),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))}
+    first = run_process("build", "--site", site, env=env)
+    assert first.returncode == 0, first.stderr
+    keeper.wait(site / ".sitegen-cache")
+    compiled = log.read_text(encoding="utf-8").splitlines()
+    assert any(line.endswith("/page.html") for line in compiled)
+    assert not any(line.startswith("main ") for line in compiled)  # (workers, and the keeper, compiled them)
+    cache = Cache(site)
+    try:
+        assert cache.has_templates()
+    finally:
+        cache.close()
+
+    log.unlink()
+    (site / "site.yaml").write_text(SITE_YAML + "# changed\n", encoding="utf-8")
+    again = run_process("build", "--site", site, env=env)
+    assert again.returncode == 0 and "Nothing changed" not in again.stdout, again.stdout + again.stderr
+    assert not log.exists(), log.read_text(encoding="utf-8")
