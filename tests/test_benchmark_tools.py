@@ -52,3 +52,17 @@ def test_instructions_refuses_a_process_that_did_not_end(tmp_path):
     _callgrind(tmp_path, 2, 1, 10, ended=4, summary=False)  # (cut off: no summary)
     with pytest.raises(SystemExit, match="no summary"):
         instructions.count(tmp_path, keeper=False)
+
+
+def test_measured_python_tools_keep_their_compiled_modules(monkeypatch):
+    """A machine that says not to write bytecode (PYTHONDONTWRITEBYTECODE) would have every measured run
+    of sitegen compile its modules first: measured tools run as installed, other variables passed on."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    measure = _load("measure")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("SITEGEN_BENCH_PROBE", "passed on")
+    probe = "import os, sys; print(sys.flags.dont_write_bytecode, os.environ['SITEGEN_BENCH_PROBE'])"
+    done = measure.run([sys.executable, "-c", probe])
+    assert (done.returncode, done.output.strip()) == (0, "0 passed on")
+    done = measure.run([sys.executable, "-c", probe], env={"PYTHONDONTWRITEBYTECODE": "1", "SITEGEN_BENCH_PROBE": "x"})
+    assert done.output.strip() == "0 x"
