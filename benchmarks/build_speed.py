@@ -23,6 +23,7 @@ import dataclasses
 import fcntl
 import os
 import re
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -191,6 +192,27 @@ def add_corpus_options(parser: argparse.ArgumentParser) -> None:
                         help="folder with the generator/ package to run (default: this checkout)")
     parser.add_argument("--search", action="store_true",
                         help="build sitegen's search index too (default off: Hugo and Pelican build none)")
+
+
+Variant = tuple[Sitegen, list[str]]  # sitegen's sources and the options of its build
+
+
+def add_variant_options(parser: argparse.ArgumentParser, pages: int) -> None:
+    """The options of the scripts that build two variants of sitegen on one corpus (pairs.py, instructions.py)."""
+    parser.add_argument("--pages", type=int, default=pages, help=f"pages per language (default {pages})")
+    parser.add_argument("--shape", default="articles", help="corpus shape: articles or reports")
+    parser.add_argument("--a-src", type=Path, default=REPO, help="sitegen sources of A")
+    parser.add_argument("--a-args", default="", help="options of A's build (default none)")
+    parser.add_argument("--b-src", type=Path, default=None, help="sitegen sources of B (default A's)")
+    parser.add_argument("--b-args", default="--no-cache", help="options of B's build (default --no-cache)")
+
+
+def variants(args: argparse.Namespace) -> tuple[Variant, Variant, Path]:
+    """A and B of `add_variant_options`, and the site folder of their corpus (written if it is not there)."""
+    a = (Sitegen(args.a_src.resolve()), shlex.split(args.a_args))
+    b = (Sitegen((args.b_src or args.a_src).resolve()), shlex.split(args.b_args))
+    base = WORK / f"corpus-{args.pages}-s1{'' if args.shape == 'articles' else '-' + args.shape}"
+    return a, b, corpus.ensure(base, args.pages, 1, peers=False, sitegen_src=a[0].src, shape=args.shape).site
 
 
 def main(argv: list[str] | None = None) -> int:

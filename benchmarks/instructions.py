@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -41,7 +40,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build_speed  # noqa: E402
-import corpus  # noqa: E402
 from measure import empty_trash  # noqa: E402
 
 WORK = build_speed.WORK
@@ -113,23 +111,15 @@ def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str], s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=500, help="pages per language (default 500)")
-    parser.add_argument("--shape", default="articles", help="corpus shape: articles or reports")
+    build_speed.add_variant_options(parser, pages=500)
     parser.add_argument("--runs", type=int, default=2, help="builds of each (default 2)")
-    parser.add_argument("--a-src", type=Path, default=build_speed.REPO, help="sitegen sources of A")
-    parser.add_argument("--a-args", default="", help="options of A's build (default none)")
-    parser.add_argument("--b-src", type=Path, default=None, help="sitegen sources of B (default A's)")
-    parser.add_argument("--b-args", default="--no-cache", help="options of B's build (default --no-cache)")
     parser.add_argument("--files", type=Path, default=None,
                         help="keep callgrind's files in this folder (A1/, B1/, …: for callgrind_annotate)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
         raise SystemExit(2)
-    a = (build_speed.Sitegen(args.a_src.resolve()), shlex.split(args.a_args))
-    b = (build_speed.Sitegen((args.b_src or args.a_src).resolve()), shlex.split(args.b_args))
-    base = WORK / f"corpus-{args.pages}-s1{'' if args.shape == 'articles' else '-' + args.shape}"
-    site = corpus.ensure(base, args.pages, 1, peers=False, sitegen_src=a[0].src, shape=args.shape).site
+    a, b, site = build_speed.variants(args)
     output = WORK / "out-instructions"
     counts: dict[str, list[Count]] = {"A": [], "B": []}
     try:

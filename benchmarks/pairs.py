@@ -16,7 +16,6 @@ minute does not move as much as the ratio of the medians.
 from __future__ import annotations
 
 import argparse
-import shlex
 import statistics
 import sys
 from pathlib import Path
@@ -24,7 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build_speed  # noqa: E402
-import corpus  # noqa: E402
 from measure import empty_trash  # noqa: E402
 from stages import stage_times  # noqa: E402
 
@@ -47,18 +45,10 @@ def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str]) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=5000, help="pages per language (default 5000)")
-    parser.add_argument("--shape", default="articles", help="corpus shape: articles or reports")
+    build_speed.add_variant_options(parser, pages=5000)
     parser.add_argument("--pairs", type=int, default=8, help="pairs of builds (default 8)")
-    parser.add_argument("--a-src", type=Path, default=build_speed.REPO, help="sitegen sources of A")
-    parser.add_argument("--a-args", default="", help="options of A's build (default none)")
-    parser.add_argument("--b-src", type=Path, default=None, help="sitegen sources of B (default A's)")
-    parser.add_argument("--b-args", default="--no-cache", help="options of B's build (default --no-cache)")
     args = parser.parse_args()
-    a = (build_speed.Sitegen(args.a_src.resolve()), shlex.split(args.a_args))
-    b = (build_speed.Sitegen((args.b_src or args.a_src).resolve()), shlex.split(args.b_args))
-    base = WORK / f"corpus-{args.pages}-s1{'' if args.shape == 'articles' else '-' + args.shape}"
-    site = corpus.ensure(base, args.pages, 1, peers=False, sitegen_src=a[0].src, shape=args.shape).site
+    a, b, site = build_speed.variants(args)
     output = WORK / "out-pairs"
     runs: dict[str, Runs] = {"A": [], "B": []}
     try:
