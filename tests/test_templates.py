@@ -199,7 +199,7 @@ def test_a_site_s_partial_that_reads_the_page_is_rendered_for_each_page(make_sit
         assert f"<footer>{title} · Test site</footer>\n</body>" in html
 
 
-# -- templates compiled once, before the workers fork (issue 19) -----------------------------------------
+# -- templates compiled once, before the workers fork, where the cache holds them (issue 19) ----------------
 def test_precompiled_templates_leave_the_example_site_s_jobs_nothing_to_compile(monkeypatch):
     """After `Renderer.precompile`, rendering every job of the example site compiles no template: forked
     workers inherit them all, rather than each compiling its own."""
