@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import os
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,7 +142,7 @@ def build(options: BuildOptions, last: BuildState | None = None,
         if cache is not None and inputs is not None:
             cache.close()  # (the keeper opens its own connection: it may be another process)
             keep = _Keep(root, inputs, kept, restored, new_state, result, scanned, marked,
-                         None if todo is None else written, renderer.template_choices())
+                         None if todo is None else written, renderer.template_choices)
             keeper.keep(root / FOLDER, keep.run)
             sources.detach()  # (the keeper has what it needs, now or in the process it is forked into)
         clock.lap("keep state")
@@ -394,7 +394,7 @@ class _Keep:
     scanned: Site
     marked: frozenset[PageKey] | None
     written: list[str] | None
-    templates: dict[str, list[list[str]]]  # the templates the jobs start from (Renderer.template_choices)
+    templates: Callable[[], dict[str, list[list[str]]]]  # the templates the jobs start from (asked if needed)
 
     def run(self) -> None:
         cache = Cache(self.root)
@@ -419,7 +419,7 @@ class _Keep:
                         written)
             compiled = _compiled(new.envs)
             if not cache.has_templates():  # (a cold build's workers compiled them: they cannot keep them)
-                for lang, choices in self.templates.items():
+                for lang, choices in self.templates().items():
                     precompile(new.envs[lang], choices)
             compiled.keep(cache)
         finally:

@@ -274,7 +274,11 @@ class _Unpickler(pickle.Unpickler):
 def dumps(value: object) -> bytes:
     """The value pickled, after the SHA-256 of the pickle (the cache is written without waiting for the
     disk: a damaged entry must not pass for a good one)."""
-    data = pickle.dumps(value, protocol=5)
+    return _checked(pickle.dumps(value, protocol=5))
+
+
+def _checked(data: bytes) -> bytes:
+    """`data` after its SHA-256, as the cache keeps a value (checked when read)."""
     return hashlib.sha256(data).digest() + data
 
 
@@ -304,7 +308,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def keep(self, cache: Cache) -> None:
         """Put the templates compiled in this process, where the cache could not be written (the keeper,
         forked), into `cache`."""
-        rows = [(key, hashlib.sha256(self._code[key]).digest() + self._code[key]) for key in sorted(self._unkept)]
+        rows = [(key, _checked(self._code[key])) for key in sorted(self._unkept)]
         self._unkept.clear()
         if rows and cache.db is not None:
             try:
@@ -335,8 +339,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
             self._unkept.add(bucket.key)
         else:
             try:
-                db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?)",
-                           (bucket.key, hashlib.sha256(data).digest() + data))
+                db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?)", (bucket.key, _checked(data)))
             except sqlite3.Error:
                 pass
 
