@@ -110,14 +110,15 @@ def _load_language(config: Config, lang: str, files: list[SourceFile], drafts: b
     bundles = {posixpath.dirname(rel) for rel in parsed if posixpath.basename(rel) == BUNDLE}
     folders = {folder for folder in folders if _bundle_of(folder, bundles) is None}  # a bundle's folders are its own
 
-    def folder_url(folder: str) -> str:
-        url = urls.language_root(config.base_path, lang)
-        parts = folder.split("/") if folder else []
-        for i in range(len(parts)):
-            sub = "/".join(parts[: i + 1])
-            index = parsed.get(f"{sub}/{INDEX}")
+    folder_urls = {"": urls.language_root(config.base_path, lang)}
+
+    def folder_url(folder: str) -> str:  # (each folder's once: its pages ask again and again)
+        url = folder_urls.get(folder)
+        if url is None:
+            parent, name = posixpath.split(folder)
+            index = parsed.get(f"{folder}/{INDEX}")
             seg = index[1].meta.get("slug") if index else None
-            url += f"{seg or slugify(parts[i]) or 'section'}/"
+            url = folder_urls[folder] = f"{folder_url(parent)}{seg or slugify(name) or 'section'}/"
         return url
 
     pages: list[Page] = []
@@ -258,22 +259,23 @@ def _sections(pages: dict[tuple[str, str], Page]) -> tuple[dict[Any, Any], dict[
 
 
 def _tags(config: Config, pages: dict[tuple[str, str], Page]) -> dict[str, tuple[Tag, ...]]:
+    """Each language's tags, by name, each with its pages in their sections' order (`Page.sort_key`)."""
     out: dict[str, tuple[Tag, ...]] = {}
+    tagged = sorted((p for p in pages.values() if p.tags), key=lambda p: p.sort_key)  # (once, not per tag)
     for lang in config.codes:
-        names: dict[str, str] = {}
-        members: dict[str, list[Page]] = defaultdict(list)
+        names: dict[str, str] = {}  # slug -> the name the first page of the site's order gives it
         for page in pages.values():
-            if page.lang != lang:
-                continue
-            for name in page.tags:
-                slug = slugify(name) or "tag"
-                names.setdefault(slug, name)
-                members[slug].append(page)
-        out[lang] = tuple(
-            Tag(lang, names[slug], slug, urls.tag(config.base_path, lang, slug),
-                tuple(p.key for p in sorted(members[slug], key=lambda p: p.sort_key)))
-            for slug in sorted(names, key=lambda s: (names[s].casefold(), s))
-        )
+            if page.lang == lang:
+                for name in page.tags:
+                    names.setdefault(slugify(name) or "tag", name)
+        members: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for page in tagged:
+            if page.lang == lang:
+                key = page.key
+                for name in page.tags:
+                    members[slugify(name) or "tag"].append(key)
+        out[lang] = tuple(Tag(lang, names[slug], slug, urls.tag(config.base_path, lang, slug), tuple(members[slug]))
+                          for slug in sorted(names, key=lambda s: (names[s].casefold(), s)))
     return out
 
 

@@ -84,6 +84,22 @@ def test_tags_pages_per_language(make_site):
     assert "Đầu tư" in (out / "vi/tags/index.html").read_text()
 
 
+def test_a_tag_lists_its_pages_in_section_order_under_its_first_name(make_site):
+    from generator.config import load_config
+    from generator.site import load_site
+
+    site = make_site({  # (site order: by URL; section order: weight, then newest first, then title)
+        "content/vi/a.md": page("A", tags="[Văn hoá]", date="2020-01-01"),
+        "content/vi/b.md": page("B", tags="[văn hóa, Văn hoá]", date="2021-01-01"),
+        "content/vi/c.md": page("C", tags="[Văn hóa]", weight="-1"),
+        "content/vi/d.md": page("D", tags="[Biển]", date="2021-01-01"),
+    })
+    tags = {t.slug: t for t in load_site(load_config(site)).tags["vi"]}
+    assert list(tags) == ["bien", "van-hoa"]
+    assert tags["van-hoa"].name == "Văn hoá"  # (a.md's, the first page of the site's order)
+    assert [rel for _lang, rel in tags["van-hoa"].pages] == ["c.md", "b.md", "b.md", "a.md"]
+
+
 def test_drafts_only_with_flag(make_site):
     site = make_site({"content/vi/d.md": page("Nháp", draft="true")})
     assert build(site).exit_code == 0
