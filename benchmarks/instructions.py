@@ -67,16 +67,16 @@ def count(folder: Path, keeper: bool) -> Count:
     wrap around: their order says nothing)."""
     files = {int(f.name.split(".", 1)[1]): f for f in folder.glob("cg.*")}
     if not files:
-        raise SystemExit(f"no callgrind output in {folder}")
+        raise build_speed.BenchError(f"no callgrind output in {folder}")
     parents = {}
     for pid in files:
         found = _PARENT.search((folder / f"log.{pid}").read_text(errors="replace"))
         if found is None:
-            raise SystemExit(f"{folder / f'log.{pid}'}: no parent process id")
+            raise build_speed.BenchError(f"{folder / f'log.{pid}'}: no parent process id")
         parents[pid] = int(found.group(1))
     mains = [pid for pid, parent in parents.items() if parent not in files]
     if len(mains) != 1:
-        raise SystemExit(f"{folder}: {len(mains)} processes started the build, not one")
+        raise build_speed.BenchError(f"{folder}: {len(mains)} processes started the build, not one")
     main = mains[0]
     ended = files[main].stat().st_mtime_ns
     counted = [pid for pid in files if not (keeper and files[pid].stat().st_mtime_ns > ended)]
@@ -84,7 +84,7 @@ def count(folder: Path, keeper: bool) -> Count:
     for pid in counted:
         found = _SUMMARY.search(files[pid].read_text(errors="replace"))
         if found is None:
-            raise SystemExit(f"{files[pid]}: no summary line (did the process end?)")
+            raise build_speed.BenchError(f"{files[pid]}: no summary line (did the process end?)")
         irs[pid] = int(found.group(1))
     return Count(irs[main], sum(n for pid, n in irs.items() if pid != main), len(irs))
 
@@ -94,15 +94,18 @@ def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str], s
     """The instructions of one cold build (its keeper waited for, left out), with Python's string hashes
     seeded by `seed`; callgrind's files are kept in `files` (a new folder) if given."""
     build_speed.clean(site, output)
+    # (as installed: its modules compiled already, not compiled from source by each counted build)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([tool.python, "-m", "compileall", "-q", "generator"], cwd=tool.src, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory(prefix="sitegen-cg-") as tmp:
         command = ["valgrind", "--tool=callgrind", "--zero-before=PyOS_AfterFork_Child", "--trace-children=yes",
                    f"--callgrind-out-file={tmp}/cg.%p", f"--log-file={tmp}/log.%p",
                    *tool.command(site, output), *extra]
-        done = subprocess.run(command, cwd=tool.src, env=dict(os.environ, SITEGEN_JOBS="2", PYTHONHASHSEED=str(seed)),
+        done = subprocess.run(command, cwd=tool.src, env=dict(env, SITEGEN_JOBS="2", PYTHONHASHSEED=str(seed)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if done.returncode != 0:
-            print(f"the build failed (exit status {done.returncode}):\n{done.stderr[-3000:]}", file=sys.stderr)
-            raise SystemExit(2)
+            raise build_speed.BenchError(f"the build failed (exit status {done.returncode}):\n{done.stderr[-3000:]}")
         build_speed.wait_for_keeper(site)
         if files is not None:
             shutil.copytree(tmp, files)
@@ -131,6 +134,9 @@ def main() -> None:
                 c = counts[name][-1]
                 print(f"  run {n + 1}/{args.runs} {name}: {c.total:,} instructions ({c.main:,} in the main process, "
                       f"{c.workers:,} in {c.processes - 1} others)", flush=True)
+    except build_speed.BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     finally:
         build_speed.clean(site, output)
         empty_trash()
