@@ -33,10 +33,10 @@ that process ran on ("cache kept … after"). The targets:
 
 The cache's cost is a few per cent at most, and single builds on these machines vary by ±10 % in wall time:
 five runs cannot tell 1.02 from 1.05. So where valgrind is installed (and not --no-instructions), after the timed
-runs each shape is built cold at N=500 once with the cache and once with --no-cache under callgrind
-(instructions.py: the build's processes, its keeper left out), which counts the work each does within 0.1 %
-from run to run; the cache's target is judged on their ratio, and the wall-time ratio is said beside it. What
-instructions leave out: the kernel's work (writing the spool) and waiting. About 15 minutes for both shapes.
+runs each shape is built cold at N=500 once with the cache and once with --no-cache under callgrind, in one
+process (instructions.py: its keeper left out), which counts the work each does within 0.1 % from run to run;
+the cache's target is judged on their ratio, and the wall-time ratio is said beside it. What instructions
+leave out: the kernel's work (writing the spool) and waiting. About 25 minutes for both shapes.
 
 Targets are judged at N=5000 when it is measured, else at the largest size measured (and said so). The exit
 status is 1 when a target is missed, 2 when a build fails. The last line sums the ratios up. Results are also
@@ -179,7 +179,9 @@ class CacheCount:
 
 def count_cache_cost(n: int, seed: int, tool: Sitegen, search: bool, shape: str) -> CacheCount:
     """The instructions one cold build executes with the cache on and one with --no-cache, under callgrind, with
-    the same seed of Python's string hashes: the cache's cost, which this machine's noise does not move."""
+    the same seed of Python's string hashes, in one process (SITEGEN_JOBS=1): the cache's cost, which this
+    machine's noise does not move. (With two workers each compiles the templates its pages happen to need
+    first, which moved a build's count by up to 2.4 % from run to run: articles once counted 0.98.)"""
     base = WORK / f"corpus-{n}-s{seed}{'' if shape == 'articles' else '-' + shape}{'-search' if search else ''}"
     print(f"\n== N={n} pages per language, {shape}: instructions of a cold build (callgrind, a few minutes each) …",
           flush=True)
@@ -188,7 +190,7 @@ def count_cache_cost(n: int, seed: int, tool: Sitegen, search: bool, shape: str)
     counts = []
     try:
         for extra in ([], ["--no-cache"]):
-            counts.append(instructions.one(tool, site, output, extra, seed=0))
+            counts.append(instructions.one(tool, site, output, extra, seed=0, jobs=1))
             print(f"  sitegen cold{' --no-cache' if extra else ''}: {counts[-1].total:,} instructions", flush=True)
     finally:
         build_speed.clean(site, output)

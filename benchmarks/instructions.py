@@ -90,9 +90,9 @@ def count(folder: Path, keeper: bool) -> Count:
 
 
 def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str], seed: int,
-        files: Path | None = None) -> Count:
+        files: Path | None = None, jobs: int = 2) -> Count:
     """The instructions of one cold build (its keeper waited for, left out), with Python's string hashes
-    seeded by `seed`; callgrind's files are kept in `files` (a new folder) if given."""
+    seeded by `seed`, in `jobs` processes; callgrind's files are kept in `files` (a new folder) if given."""
     build_speed.clean(site, output)
     # (as installed: its modules compiled already, not compiled from source by each counted build)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -102,7 +102,7 @@ def one(tool: build_speed.Sitegen, site: Path, output: Path, extra: list[str], s
         command = ["valgrind", "--tool=callgrind", "--zero-before=PyOS_AfterFork_Child", "--trace-children=yes",
                    f"--callgrind-out-file={tmp}/cg.%p", f"--log-file={tmp}/log.%p",
                    *tool.command(site, output), *extra]
-        done = subprocess.run(command, cwd=tool.src, env=dict(env, SITEGEN_JOBS="2", PYTHONHASHSEED=str(seed)),
+        done = subprocess.run(command, cwd=tool.src, env=dict(env, SITEGEN_JOBS=str(jobs), PYTHONHASHSEED=str(seed)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if done.returncode != 0:
             raise build_speed.BenchError(f"the build failed (exit status {done.returncode}):\n{done.stderr[-3000:]}")
