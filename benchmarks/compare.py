@@ -163,6 +163,11 @@ class SizeResult:
         return max((m.peak_mib for m in runs), default=float("nan"))
 
 
+def corpus_folder(n: int, seed: int, shape: str, search: bool) -> Path:
+    """Where the corpus of `n` pages a language of `shape` is written (kept between runs)."""
+    return WORK / f"corpus-{n}-s{seed}{'' if shape == 'articles' else '-' + shape}{'-search' if search else ''}"
+
+
 @dataclass(frozen=True)
 class CacheCount:
     """The instructions of a cold build with the cache on and of one with --no-cache (instructions.py)."""
@@ -182,7 +187,7 @@ def count_cache_cost(n: int, seed: int, tool: Sitegen, search: bool, shape: str)
     the same seed of Python's string hashes, in one process (SITEGEN_JOBS=1): the cache's cost, which this
     machine's noise does not move. (With two workers each compiles the templates its pages happen to need
     first, which moved a build's count by up to 2.4 % from run to run: articles once counted 0.98.)"""
-    base = WORK / f"corpus-{n}-s{seed}{'' if shape == 'articles' else '-' + shape}{'-search' if search else ''}"
+    base = corpus_folder(n, seed, shape, search)
     print(f"\n== N={n} pages per language, {shape}: instructions of a cold build (callgrind, a few minutes each) …",
           flush=True)
     site = corpus.ensure(base, n, seed, peers=False, sitegen_src=tool.src, search=search, shape=shape).site
@@ -199,7 +204,7 @@ def count_cache_cost(n: int, seed: int, tool: Sitegen, search: bool, shape: str)
 
 def measure_size(n: int, runs: int, seed: int, peers: Peers, tool: Sitegen, search: bool,
                  shape: str = "articles") -> SizeResult:
-    base = WORK / f"corpus-{n}-s{seed}{'' if shape == 'articles' else '-' + shape}{'-search' if search else ''}"
+    base = corpus_folder(n, seed, shape, search)
     print(f"\n== N={n} pages per language, {shape}: corpus in {base.relative_to(REPO)} …", flush=True)
     dirs = corpus.ensure(base, n, seed, peers=True, sitegen_src=tool.src, search=search, shape=shape)
     result = SizeResult(n, dirs.markdown_files, shape)
